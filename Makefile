@@ -1,0 +1,48 @@
+# Thin wrapper around Meson+Ninja. The README's two commands are `make demo` and `make test`.
+PREFIX ?= /usr/local
+BUILD  ?= build
+ASAN   ?= build-asan
+PYTHON ?= /usr/bin/python3
+MESON_OPTS ?=
+
+.PHONY: all deps install test unit-test system-test asan-test demo clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) --buildtype=debugoptimized $(MESON_OPTS)
+
+$(ASAN)/build.ninja:
+	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)
+
+deps:
+	scripts/install-deps.sh
+
+install: all
+	meson install -C $(BUILD) --no-rebuild
+
+# Every test: unit and system, on the normal build and on the ASan+UBSan build.
+test: deps
+	$(MAKE) all
+	$(MAKE) unit-test BUILDDIR=$(BUILD)
+	$(MAKE) system-test BUILDDIR=$(BUILD)
+	$(MAKE) asan-test
+
+asan-test: $(ASAN)/build.ninja
+	ninja -C $(ASAN)
+	$(MAKE) unit-test BUILDDIR=$(ASAN)
+	$(MAKE) system-test BUILDDIR=$(ASAN)
+
+unit-test:
+	meson test -C $(BUILDDIR) --print-errorlogs --suite unit
+
+system-test:
+	LISPSWITCH_BUILD=$(abspath $(BUILDDIR)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/system
+
+demo: deps
+	$(MAKE) all
+	$(PYTHON) scripts/demo.py --build $(abspath $(BUILD))
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs every Debian package lispswitch needs to build, test, run its demo and benchmarks.
+# Idempotent and non-interactive; run as root on Debian 12. Skips apt when all are present.
+set -eu
+
+PACKAGES="
+build-essential meson ninja-build pkg-config clang
+libjansson-dev libmnl-dev libcmocka-dev liburcu-dev libpcap-dev libssl-dev
+python3-pytest python3-scapy tshark
+iproute2 iputils-ping ethtool tcpdump procps
+openvswitch-common
+"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,403 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flow.h"
+#include "util.h"
+
+#define CFG_VERSION 1
+
+void
+cfg_init(struct cfg *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+}
+
+static void
+port_free(struct cfg_port *p)
+{
+	cfg_option_clear(p);
+}
+
+static void
+bridge_free(struct cfg_bridge *b)
+{
+	for (size_t i = 0; i < b->n_ports; i++)
+		port_free(&b->ports[i]);
+	free(b->ports);
+}
+
+void
+cfg_free(struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++)
+		bridge_free(&cfg->bridges[i]);
+	free(cfg->bridges);
+	cfg_init(cfg);
+}
+
+static void
+port_clone(struct cfg_port *dst, const struct cfg_port *src)
+{
+	*dst = *src;
+	dst->options = xcalloc(src->n_options, sizeof *dst->options);
+	for (size_t i = 0; i < src->n_options; i++) {
+		dst->options[i].key = xstrdup(src->options[i].key);
+		dst->options[i].value = xstrdup(src->options[i].value);
+	}
+}
+
+void
+cfg_clone(struct cfg *dst, const struct cfg *src)
+{
+	dst->n_bridges = src->n_bridges;
+	dst->bridges = xcalloc(src->n_bridges, sizeof *dst->bridges);
+	for (size_t i = 0; i < src->n_bridges; i++) {
+		const struct cfg_bridge *sb = &src->bridges[i];
+		struct cfg_bridge *db = &dst->bridges[i];
+
+		*db = *sb;
+		db->ports = xcalloc(sb->n_ports, sizeof *db->ports);
+		for (size_t j = 0; j < sb->n_ports; j++)
+			port_clone(&db->ports[j], &sb->ports[j]);
+	}
+}
+
+struct cfg_bridge *
+cfg_find_bridge(const struct cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++)
+		if (!strcmp(cfg->bridges[i].name, name))
+			return &cfg->bridges[i];
+	return NULL;
+}
+
+struct cfg_port *
+cfg_find_port(const struct cfg *cfg, const char *name, struct cfg_bridge **bridgep)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++) {
+		struct cfg_bridge *b = &cfg->bridges[i];
+
+		for (size_t j = 0; j < b->n_ports; j++) {
+			if (!strcmp(b->ports[j].name, name)) {
+				if (bridgep)
+					*bridgep = b;
+				return &b->ports[j];
+			}
+		}
+	}
+	return NULL;
+}
+
+struct cfg_bridge *
+cfg_add_bridge(struct cfg *cfg, const char *name, const uint8_t mac[6])
+{
+	struct cfg_bridge *b;
+
+	cfg->bridges = xrealloc(cfg->bridges, (cfg->n_bridges + 1) * sizeof *cfg->bridges);
+	b = &cfg->bridges[cfg->n_bridges++];
+	memset(b, 0, sizeof *b);
+	str_copy(b->name, name, sizeof b->name);
+	memcpy(b->mac, mac, 6);
+	b->next_ofport = 1;
+	return b;
+}
+
+void
+cfg_del_bridge(struct cfg *cfg, struct cfg_bridge *b)
+{
+	size_t i = (size_t)(b - cfg->bridges);
+
+	bridge_free(b);
+	memmove(b, b + 1, (cfg->n_bridges - i - 1) * sizeof *b);
+	cfg->n_bridges--;
+}
+
+struct cfg_port *
+cfg_add_port(struct cfg_bridge *b, const char *name)
+{
+	struct cfg_port *p;
+
+	b->ports = xrealloc(b->ports, (b->n_ports + 1) * sizeof *b->ports);
+	p = &b->ports[b->n_ports++];
+	memset(p, 0, sizeof *p);
+	str_copy(p->name, name, sizeof p->name);
+	return p;
+}
+
+void
+cfg_del_port(struct cfg_bridge *b, struct cfg_port *p)
+{
+	size_t i = (size_t)(p - b->ports);
+
+	port_free(p);
+	memmove(p, p + 1, (b->n_ports - i - 1) * sizeof *p);
+	b->n_ports--;
+}
+
+const char *
+cfg_option_get(const struct cfg_port *p, const char *key)
+{
+	for (size_t i = 0; i < p->n_options; i++)
+		if (!strcmp(p->options[i].key, key))
+			return p->options[i].value;
+	return NULL;
+}
+
+void
+cfg_option_set(struct cfg_port *p, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_options; i++) {
+		int cmp = strcmp(p->options[i].key, key);
+
+		if (!cmp) {
+			free(p->options[i].value);
+			p->options[i].value = xstrdup(value);
+			return;
+		}
+		if (cmp > 0)
+			break;
+	}
+	p->options = xrealloc(p->options, (p->n_options + 1) * sizeof *p->options);
+	memmove(&p->options[i + 1], &p->options[i], (p->n_options - i) * sizeof *p->options);
+	p->options[i].key = xstrdup(key);
+	p->options[i].value = xstrdup(value);
+	p->n_options++;
+}
+
+void
+cfg_option_clear(struct cfg_port *p)
+{
+	for (size_t i = 0; i < p->n_options; i++) {
+		free(p->options[i].key);
+		free(p->options[i].value);
+	}
+	free(p->options);
+	p->options = NULL;
+	p->n_options = 0;
+}
+
+static bool
+ofport_used(const struct cfg_bridge *b, uint32_t ofport, const struct cfg_port *except)
+{
+	for (size_t i = 0; i < b->n_ports; i++)
+		if (&b->ports[i] != except && b->ports[i].ofport == ofport)
+			return true;
+	return false;
+}
+
+bool
+cfg_assign_ofports(struct cfg_bridge *b, char *err, size_t err_size)
+{
+	for (size_t i = 0; i < b->n_ports; i++) {
+		struct cfg_port *p = &b->ports[i];
+
+		if (p->ofport_request && p->ofport != p->ofport_request) {
+			if (ofport_used(b, p->ofport_request, p)) {
+				snprintf(err, err_size, "ofport_request %u is in use by another port",
+					 p->ofport_request);
+				return false;
+			}
+			p->ofport = p->ofport_request;
+		}
+	}
+	for (size_t i = 0; i < b->n_ports; i++) {
+		struct cfg_port *p = &b->ports[i];
+
+		if (p->ofport)
+			continue;
+		/* Numbers are not reused at once, so stale flows do not catch a new port. */
+		while (ofport_used(b, b->next_ofport, NULL))
+			b->next_ofport = b->next_ofport % (OFPP_MAX - 1) + 1;
+		p->ofport = b->next_ofport;
+		b->next_ofport = b->next_ofport % (OFPP_MAX - 1) + 1;
+	}
+	return true;
+}
+
+bool
+cfg_valid_ifname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *c = name; *c; c++)
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c) || !isprint((unsigned char)*c))
+			return false;
+	return true;
+}
+
+/* --- JSON encoding. --- */
+
+static json_t *
+port_to_json(const struct cfg_port *p)
+{
+	json_t *opts = json_object();
+
+	for (size_t i = 0; i < p->n_options; i++)
+		json_object_set_new(opts, p->options[i].key, json_string(p->options[i].value));
+	return json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", p->name, "type", p->type,
+			 "ofport", (json_int_t)p->ofport, "ofport_request",
+			 (json_int_t)p->ofport_request, "options", opts);
+}
+
+static json_t *
+bridge_to_json(const struct cfg_bridge *b)
+{
+	json_t *ports = json_array();
+	char mac[18];
+
+	for (size_t i = 0; i < b->n_ports; i++)
+		json_array_append_new(ports, port_to_json(&b->ports[i]));
+	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b->mac[0], b->mac[1],
+		 b->mac[2], b->mac[3], b->mac[4], b->mac[5]);
+	return json_pack("{s:s, s:s, s:I, s:o}", "name", b->name, "mac", mac, "next_ofport",
+			 (json_int_t)b->next_ofport, "ports", ports);
+}
+
+static json_t *
+cfg_to_json(const struct cfg *cfg)
+{
+	json_t *bridges = json_array();
+
+	for (size_t i = 0; i < cfg->n_bridges; i++)
+		json_array_append_new(bridges, bridge_to_json(&cfg->bridges[i]));
+	return json_pack("{s:i, s:o}", "version", CFG_VERSION, "bridges", bridges);
+}
+
+static bool
+port_from_json(struct cfg_bridge *b, json_t *j)
+{
+	const char *name, *type, *key;
+	json_int_t ofport, req;
+	json_t *opts, *val;
+	struct cfg_port *p;
+
+	if (json_unpack(j, "{s:s, s:s, s:I, s:I, s:o}", "name", &name, "type", &type, "ofport",
+			&ofport, "ofport_request", &req, "options", &opts) ||
+	    !cfg_valid_ifname(name) || strlen(type) >= CFG_TYPE_MAX || ofport < 0 ||
+	    ofport >= OFPP_MAX || req < 0 || req >= OFPP_MAX || !json_is_object(opts))
+		return false;
+	p = cfg_add_port(b, name);
+	str_copy(p->type, type, sizeof p->type);
+	p->ofport = (uint32_t)ofport;
+	p->ofport_request = (uint32_t)req;
+	json_object_foreach(opts, key, val) {
+		if (!json_is_string(val))
+			return false;
+		cfg_option_set(p, key, json_string_value(val));
+	}
+	return true;
+}
+
+static bool
+bridge_from_json(struct cfg *cfg, json_t *j)
+{
+	unsigned int m[6];
+	const char *name, *mac;
+	json_int_t next;
+	json_t *ports, *p;
+	struct cfg_bridge *b;
+	uint8_t mac8[6];
+	size_t i;
+
+	if (json_unpack(j, "{s:s, s:s, s:I, s:o}", "name", &name, "mac", &mac, "next_ofport",
+			&next, "ports", &ports) ||
+	    !cfg_valid_ifname(name) || !json_is_array(ports) || next < 1 || next >= OFPP_MAX ||
+	    sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+		return false;
+	for (i = 0; i < 6; i++)
+		mac8[i] = (uint8_t)m[i];
+	b = cfg_add_bridge(cfg, name, mac8);
+	b->next_ofport = (uint32_t)next;
+	json_array_foreach(ports, i, p)
+		if (!port_from_json(b, p))
+			return false;
+	return true;
+}
+
+int
+cfg_load(struct cfg *cfg, const char *path, char *err, size_t err_size)
+{
+	json_error_t jerr;
+	json_t *root, *bridges, *b;
+	int version;
+	size_t i;
+
+	cfg_init(cfg);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			return 0;
+		snprintf(err, err_size, "%s: line %d: %s", path, jerr.line, jerr.text);
+		return -1;
+	}
+	if (json_unpack(root, "{s:i, s:o}", "version", &version, "bridges", &bridges) ||
+	    version != CFG_VERSION || !json_is_array(bridges)) {
+		snprintf(err, err_size, "%s: not a lispswitch version %d configuration", path,
+			 CFG_VERSION);
+		goto fail;
+	}
+	json_array_foreach(bridges, i, b) {
+		if (!bridge_from_json(cfg, b)) {
+			snprintf(err, err_size, "%s: bridge #%zu is malformed", path, i + 1);
+			goto fail;
+		}
+	}
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	cfg_free(cfg);
+	return -1;
+}
+
+static int
+fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+int
+cfg_save(const struct cfg *cfg, const char *path, char *err, size_t err_size)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	char *dir = xstrdup(path), *slash;
+	json_t *root = cfg_to_json(cfg);
+	int r = -1;
+
+	if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) < 0 ||
+	    fsync_path(tmp, O_RDONLY) < 0 || rename(tmp, path) < 0) {
+		snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	/* The rename itself must reach the disk before we report success. */
+	fsync_path(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+	r = 0;
+out:
+	json_decref(root);
+	free(tmp);
+	free(dir);
+	return r;
+}

@@ -1,0 +1,78 @@
+/*
+ * The persistent configuration: bridges, their ports with types, options and OpenFlow numbers.
+ * It is a plain value: a transaction clones it, edits the clone, and the daemon switches to the
+ * clone only when everything in the transaction succeeded. On disk it is one JSON file, replaced
+ * atomically (temporary file, fsync, rename, fsync of the directory), so a crash at any moment
+ * leaves either the old or the new file.
+ */
+#ifndef LS_CONFIG_H
+#define LS_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_TYPE_MAX 16
+
+struct cfg_option {
+	char *key;
+	char *value;
+};
+
+struct cfg_port {
+	char name[IFNAMSIZ];
+	char type[CFG_TYPE_MAX];     /* "" (system), "internal" or "lisp". */
+	uint32_t ofport;             /* Assigned OpenFlow number; 0 until assigned. */
+	uint32_t ofport_request;     /* Number the user asked for; 0 if none. */
+	struct cfg_option *options;  /* Sorted by key. */
+	size_t n_options;
+};
+
+struct cfg_bridge {
+	char name[IFNAMSIZ];
+	uint8_t mac[6];              /* Address of the bridge's internal port. */
+	uint32_t next_ofport;        /* Where the search for a free number starts. */
+	struct cfg_port *ports;      /* In order of addition; the internal port is implicit. */
+	size_t n_ports;
+};
+
+struct cfg {
+	struct cfg_bridge *bridges;  /* In order of creation. */
+	size_t n_bridges;
+};
+
+void cfg_init(struct cfg *cfg);
+void cfg_free(struct cfg *cfg);
+void cfg_clone(struct cfg *dst, const struct cfg *src);
+
+/* Loads 'path' into 'cfg'; a missing file is an empty config. 0, or -1 with 'err' filled. */
+int cfg_load(struct cfg *cfg, const char *path, char *err, size_t err_size);
+/* Replaces 'path' atomically with 'cfg'. 0, or -1 with 'err' filled. */
+int cfg_save(const struct cfg *cfg, const char *path, char *err, size_t err_size);
+
+struct cfg_bridge *cfg_find_bridge(const struct cfg *cfg, const char *name);
+/* Finds the port 'name' on any bridge; 'bridgep' (if nonnull) gets its bridge. */
+struct cfg_port *cfg_find_port(const struct cfg *cfg, const char *name,
+			       struct cfg_bridge **bridgep);
+
+struct cfg_bridge *cfg_add_bridge(struct cfg *cfg, const char *name, const uint8_t mac[6]);
+void cfg_del_bridge(struct cfg *cfg, struct cfg_bridge *br);
+struct cfg_port *cfg_add_port(struct cfg_bridge *br, const char *name);
+void cfg_del_port(struct cfg_bridge *br, struct cfg_port *port);
+
+const char *cfg_option_get(const struct cfg_port *port, const char *key);
+void cfg_option_set(struct cfg_port *port, const char *key, const char *value);
+void cfg_option_clear(struct cfg_port *port);
+
+/*
+ * Gives every port of 'br' without a number one: its request if free, else the next free
+ * number from 'next_ofport' up. Returns false if a request collides with another port's number
+ * ('err' filled).
+ */
+bool cfg_assign_ofports(struct cfg_bridge *br, char *err, size_t err_size);
+
+/* Whether 'name' is usable as an interface name (1-15 bytes, no '/', ':' or whitespace). */
+bool cfg_valid_ifname(const char *name);
+
+#endif

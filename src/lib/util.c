@@ -1,0 +1,103 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static void *
+check_alloc(void *p, size_t size)
+{
+	if (!p && size)
+		log_fatal("out of memory allocating %zu bytes", size);
+	return p;
+}
+
+void *
+xmalloc(size_t size)
+{
+	return check_alloc(malloc(size ? size : 1), size);
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	return check_alloc(calloc(n ? n : 1, size ? size : 1), n * size);
+}
+
+void *
+xrealloc(void *p, size_t size)
+{
+	return check_alloc(realloc(p, size ? size : 1), size);
+}
+
+char *
+xstrdup(const char *s)
+{
+	return check_alloc(strdup(s), strlen(s) + 1);
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		log_fatal("out of memory formatting a string");
+	va_end(ap);
+	return s;
+}
+
+static int64_t
+clock_msec(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+time_msec(void)
+{
+	return clock_msec(CLOCK_MONOTONIC);
+}
+
+int64_t
+time_wall_msec(void)
+{
+	return clock_msec(CLOCK_REALTIME);
+}
+
+bool
+str_copy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (len >= size)
+		return false;
+	memcpy(dst, src, len + 1);
+	return true;
+}
+
+bool
+str_to_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}

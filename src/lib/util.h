@@ -1,0 +1,40 @@
+/*
+ * Small helpers every module uses: checked allocation, array and container macros, time.
+ * Allocation failure is fatal (the daemon cannot do anything useful without memory), so callers
+ * never check xmalloc's result.
+ */
+#ifndef LS_UTIL_H
+#define LS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CONTAINER_OF(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define UNUSED __attribute__((unused))
+#define PRINTF_FMT(f, a) __attribute__((format(printf, f, a)))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) PRINTF_FMT(1, 2);
+
+/* Milliseconds on the monotonic clock: for ages, timeouts and durations. */
+int64_t time_msec(void);
+/* Milliseconds since the epoch: only for things a person reads. */
+int64_t time_wall_msec(void);
+
+/* Copies 'src' into 'dst' of 'size' bytes; false (and 'dst' unchanged) if it does not fit. */
+bool str_copy(char *dst, const char *src, size_t size);
+
+/* Parses a whole decimal or 0x-hex unsigned number no greater than 'max'. */
+bool str_to_u64(const char *s, uint64_t max, uint64_t *out);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * "system" ports: an existing interface attached with an AF_PACKET socket and two memory-mapped
+ * rings shared with the kernel, one to receive and one to send. A turn of the main loop reads
+ * every ready frame up to a batch, and sends a whole batch with one send() call.
+ *
+ * Ring format: TPACKET_V2, one packet per frame, each frame with its own status word. TPACKET_V3
+ * packs packets into blocks that the kernel hands over only when a block is full or a timer of at
+ * least one jiffy (4 ms on this kernel) fires, which adds milliseconds to every packet of a quiet
+ * flow; V2 hands over each frame as soon as it is written. Frames are large enough for a 64 KiB
+ * GSO packet, so offloaded TCP passes through whole (PACKET_VNET_HDR).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netdev.h"
+#include "pkt.h"
+#include "util.h"
+
+#define FRAME_SIZE (17 * 4096)  /* tpacket2_hdr + sockaddr_ll + vnet header + 64 KiB packet. */
+#define RX_FRAMES 64
+#define TX_FRAMES 64
+#define VNET_SIZE sizeof(struct virtio_net_hdr)
+/* Where the kernel expects the vnet header of a frame to send (tpacket_snd without TX_HAS_OFF). */
+#define TX_DATA_OFFSET TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
+
+struct ring {
+	uint8_t *base;      /* First frame. */
+	unsigned int n;     /* Frames. */
+	unsigned int next;  /* Next frame to read (RX) or fill (TX). */
+};
+
+struct netdev_afpacket {
+	struct netdev up;
+	uint8_t *map;       /* Both rings, RX first. */
+	size_t map_size;
+	struct ring rx, tx;
+};
+
+static struct netdev_afpacket *
+afpacket_cast(struct netdev *dev)
+{
+	return CONTAINER_OF(dev, struct netdev_afpacket, up);
+}
+
+static struct tpacket2_hdr *
+ring_frame(const struct ring *r, unsigned int i)
+{
+	return (struct tpacket2_hdr *)(void *)(r->base + (size_t)i * FRAME_SIZE);
+}
+
+static int
+setsockopt_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof val) < 0 ? -errno : 0;
+}
+
+static int
+afpacket_setup_rings(struct netdev_afpacket *d)
+{
+	struct tpacket_req rx = { FRAME_SIZE, RX_FRAMES, FRAME_SIZE, RX_FRAMES };
+	struct tpacket_req tx = { FRAME_SIZE, TX_FRAMES, FRAME_SIZE, TX_FRAMES };
+	int fd = d->up.fd;
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &rx, sizeof rx) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &tx, sizeof tx) < 0)
+		return -errno;
+	d->map_size = (size_t)(RX_FRAMES + TX_FRAMES) * FRAME_SIZE;
+	d->map = mmap(NULL, d->map_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+	if (d->map == MAP_FAILED)
+		d->map = mmap(NULL, d->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (d->map == MAP_FAILED) {
+		d->map = NULL;
+		return -errno;
+	}
+	d->rx = (struct ring){ d->map, RX_FRAMES, 0 };
+	d->tx = (struct ring){ d->map + (size_t)RX_FRAMES * FRAME_SIZE, TX_FRAMES, 0 };
+	return 0;
+}
+
+/* Socket options that must be set before the rings exist, then the rings, then the binding. */
+static int
+afpacket_setup(struct netdev_afpacket *d)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = d->up.ifindex };
+	struct packet_mreq mreq = { .mr_ifindex = d->up.ifindex, .mr_type = PACKET_MR_PROMISC };
+	int fd = d->up.fd, err;
+
+	if ((err = setsockopt_int(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2)) ||
+	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1)) ||
+	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) ||
+	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) ||
+	    (err = afpacket_setup_rings(d)))
+		return err;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Brings 'name' administratively up, as a switch port must be to carry traffic. */
+static int
+afpacket_set_up(const char *name)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	memset(&ifr, 0, sizeof ifr);
+	str_copy(ifr.ifr_name, name, sizeof ifr.ifr_name);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (!(ifr.ifr_flags & IFF_UP) &&
+	     ((ifr.ifr_flags |= IFF_UP), ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void
+afpacket_close(struct netdev *dev, bool destroy UNUSED)
+{
+	struct netdev_afpacket *d = afpacket_cast(dev);
+
+	if (d->map)
+		munmap(d->map, d->map_size);
+	if (dev->fd >= 0)
+		close(dev->fd);
+	free(d);
+}
+
+static int
+afpacket_open(const char *name, const uint8_t mac[6] UNUSED, struct netdev **out)
+{
+	struct netdev_afpacket *d = xcalloc(1, sizeof *d);
+	int err;
+
+	d->up.class = &netdev_afpacket_class;
+	d->up.fd = -1;
+	if ((err = netdev_query(&d->up, name)))
+		goto fail;
+	d->up.fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (d->up.fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if ((err = afpacket_setup(d)) || (err = afpacket_set_up(name)))
+		goto fail;
+	*out = &d->up;
+	return 0;
+fail:
+	afpacket_close(&d->up, false);
+	return err;
+}
+
+/* Adds drops the kernel counted (ring full) since the last call. */
+static void
+afpacket_read_drops(struct netdev_afpacket *d)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof st;
+
+	if (!getsockopt(d->up.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+		d->up.stats.rx_dropped += st.tp_drops;
+}
+
+/* Copies one received frame into 'pkt', restoring the VLAN tag the kernel took out. */
+static bool
+afpacket_frame_to_pkt(struct netdev_afpacket *d, const struct tpacket2_hdr *h, struct pkt *pkt)
+{
+	const uint8_t *frame = (const uint8_t *)h;
+
+	if (h->tp_len != h->tp_snaplen || h->tp_mac < VNET_SIZE ||
+	    h->tp_snaplen > PKT_MAX_SIZE - 4 || h->tp_snaplen < 14) {
+		d->up.stats.rx_errors++;
+		return false;
+	}
+	pkt_reset(pkt);
+	memcpy(&pkt->vnet, frame + h->tp_mac - VNET_SIZE, VNET_SIZE);
+	memcpy(pkt->data, frame + h->tp_mac, h->tp_snaplen);
+	pkt->size = h->tp_snaplen;
+	if (h->tp_status & TP_STATUS_VLAN_VALID) {
+		uint16_t tpid = h->tp_status & TP_STATUS_VLAN_TPID_VALID ? h->tp_vlan_tpid : ETH_P_8021Q;
+
+		pkt_vlan_push(pkt, tpid, h->tp_vlan_tci);
+	}
+	return true;
+}
+
+static int
+afpacket_recv(struct netdev *dev, struct pkt_batch *batch)
+{
+	struct netdev_afpacket *d = afpacket_cast(dev);
+	int n = 0;
+
+	while (batch->count < PKT_BATCH) {
+		struct tpacket2_hdr *h = ring_frame(&d->rx, d->rx.next);
+		uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		struct pkt *pkt = batch->pkts[batch->count];
+
+		if (!(status & TP_STATUS_USER))
+			break;
+		if (status & TP_STATUS_LOSING)
+			afpacket_read_drops(d);
+		if (afpacket_frame_to_pkt(d, h, pkt)) {
+			dev->stats.rx_packets++;
+			dev->stats.rx_bytes += pkt->size;
+			batch->count++;
+			n++;
+		}
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		d->rx.next = (d->rx.next + 1) % d->rx.n;
+	}
+	return n;
+}
+
+static void
+afpacket_send(struct netdev *dev, const struct pkt *pkt)
+{
+	struct netdev_afpacket *d = afpacket_cast(dev);
+	struct tpacket2_hdr *h = ring_frame(&d->tx, d->tx.next);
+	uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+	uint8_t *data = (uint8_t *)h + TX_DATA_OFFSET;
+
+	if (status == TP_STATUS_WRONG_FORMAT) {
+		/* The kernel refused what we put here last time round the ring. */
+		dev->stats.tx_errors++;
+	} else if (status != TP_STATUS_AVAILABLE) {
+		dev->stats.tx_dropped++;
+		return;
+	}
+	memcpy(data, &pkt->vnet, VNET_SIZE);
+	memcpy(data + VNET_SIZE, pkt->data, pkt->size);
+	h->tp_len = (uint32_t)(VNET_SIZE + pkt->size);
+	__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+	d->tx.next = (d->tx.next + 1) % d->tx.n;
+	dev->stats.tx_packets++;
+	dev->stats.tx_bytes += pkt->size;
+	dev->tx_pending = true;
+}
+
+static void
+afpacket_flush(struct netdev *dev)
+{
+	dev->tx_pending = false;
+	/* ENOBUFS/EAGAIN leave frames queued for the next flush; anything else is an error. */
+	if (send(dev->fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS &&
+	    errno != EWOULDBLOCK) {
+		dev->stats.tx_errors++;
+		log_warn_errno(PORT, "port %s: send", dev->name);
+	}
+}
+
+const struct netdev_class netdev_afpacket_class = {
+	.type = "system",
+	.open = afpacket_open,
+	.close = afpacket_close,
+	.recv = afpacket_recv,
+	.send = afpacket_send,
+	.flush = afpacket_flush,
+};

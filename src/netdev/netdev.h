@@ -1,0 +1,84 @@
+/*
+ * Port I/O. A netdev is one network interface the switch sends and receives on: an existing
+ * interface attached with AF_PACKET ("system"), or a TAP device the switch creates as a
+ * bridge's own port ("internal"). Each type is a 'struct netdev_class' of operations; the bridge
+ * code only ever calls through it.
+ *
+ * Sending is batched: netdev_send() queues a copy of the packet, netdev_flush() hands the queue
+ * to the kernel with one system call. Both sides carry a virtio_net_hdr so that checksum and
+ * segmentation offloads pass through the switch instead of being broken by it.
+ */
+#ifndef LS_NETDEV_H
+#define LS_NETDEV_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pkt;
+struct pkt_batch;
+
+struct netdev_stats {
+	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+	uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
+
+struct netdev {
+	const struct netdev_class *class;
+	char name[IFNAMSIZ];
+	int ifindex;
+	int fd;                     /* Readable when packets wait: the main loop polls it. */
+	uint8_t mac[6];             /* The interface's own address. */
+	struct netdev_stats stats;  /* Counted by the class; rx_dropped includes ring overruns. */
+	bool tx_pending;            /* Packets queued since the last flush. */
+};
+
+struct netdev_class {
+	const char *type;
+	/* Opens 'name'; for internal ports 'mac' is the address to give it. 0 or -errno. */
+	int (*open)(const char *name, const uint8_t mac[6], struct netdev **out);
+	/* Closes; 'destroy' also removes an interface the switch created. */
+	void (*close)(struct netdev *dev, bool destroy);
+	/* Appends up to the batch's free room of received packets; returns how many. */
+	int (*recv)(struct netdev *dev, struct pkt_batch *batch);
+	/* Queues 'pkt' (copied) for transmission. */
+	void (*send)(struct netdev *dev, const struct pkt *pkt);
+	/* Transmits everything queued. */
+	void (*flush)(struct netdev *dev);
+};
+
+extern const struct netdev_class netdev_afpacket_class;
+extern const struct netdev_class netdev_tap_class;
+
+/* The class for a port type as users write it ("" and "system" are the same), or NULL. */
+const struct netdev_class *netdev_class_find(const char *type);
+
+static inline int
+netdev_recv(struct netdev *dev, struct pkt_batch *batch)
+{
+	return dev->class->recv(dev, batch);
+}
+
+static inline void
+netdev_send(struct netdev *dev, const struct pkt *pkt)
+{
+	dev->class->send(dev, pkt);
+}
+
+static inline void
+netdev_flush(struct netdev *dev)
+{
+	if (dev->tx_pending)
+		dev->class->flush(dev);
+}
+
+static inline void
+netdev_close(struct netdev *dev, bool destroy)
+{
+	dev->class->close(dev, destroy);
+}
+
+/* Reads the ifindex and MAC of interface 'name' into 'dev'. 0 or -errno. */
+int netdev_query(struct netdev *dev, const char *name);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * A bridge's datapath: its ports by OpenFlow number, its MAC learning table, and the pipeline a
+ * received batch goes through (flow key, then actions; a new bridge's only flow is NORMAL).
+ * Owned by the thread that runs the main loop; configuration changes arrive through the
+ * ofproto_port_*() calls between batches, so a change is seen by the next packet.
+ */
+#ifndef LS_OFPROTO_H
+#define LS_OFPROTO_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include "drop.h"
+#include "fdb.h"
+#include "hmap.h"
+
+struct netdev;
+struct pkt_batch;
+
+struct ofport {
+	struct hmap_node node;          /* In ofproto->ports, by 'ofp_port'. */
+	struct ofproto *ofproto;
+	char name[IFNAMSIZ];
+	uint32_t ofp_port;              /* OpenFlow number, or OFPP_LOCAL. */
+	struct netdev *netdev;          /* Where its packets come from and go to. */
+	uint64_t drops[N_DROP_REASONS]; /* Packets that entered here and were dropped. */
+};
+
+struct ofproto {
+	char name[IFNAMSIZ];
+	struct hmap ports;              /* struct ofport by number. */
+	struct fdb fdb;
+};
+
+void ofproto_init(struct ofproto *ofp, const char *name);
+void ofproto_uninit(struct ofproto *ofp);
+
+/* Adds 'port' (name, number and netdev filled in) to 'ofp'. */
+void ofproto_port_add(struct ofproto *ofp, struct ofport *port);
+/* Removes 'port' and forgets the MACs learned on it; the caller frees it. */
+void ofproto_port_del(struct ofproto *ofp, struct ofport *port);
+struct ofport *ofproto_port_find(const struct ofproto *ofp, uint32_t ofp_port);
+
+/* Runs every packet of 'batch', received on 'in', through the pipeline. */
+void ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch);
+/* Hands every port's queued packets to the kernel. */
+void ofproto_flush(struct ofproto *ofp);
+/* Periodic work: MAC aging. */
+void ofproto_run(struct ofproto *ofp, int64_t now_ms);
+
+#endif
