@@ -249,13 +249,33 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	dev->tx_pending = true;
 }
 
+/* Takes back frames the kernel would not send, counting them as dropped. */
+static void
+afpacket_discard_queued(struct netdev_afpacket *d)
+{
+	for (unsigned int i = 0; i < d->tx.n; i++) {
+		struct tpacket2_hdr *h = ring_frame(&d->tx, i);
+
+		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST) {
+			__atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+			d->up.stats.tx_packets--;
+			d->up.stats.tx_bytes -= h->tp_len - VNET_SIZE;
+			d->up.stats.tx_dropped++;
+		}
+	}
+}
+
 static void
 afpacket_flush(struct netdev *dev)
 {
 	dev->tx_pending = false;
-	/* ENOBUFS/EAGAIN leave frames queued for the next flush; anything else is an error. */
-	if (send(dev->fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS &&
-	    errno != EWOULDBLOCK) {
+	if (send(dev->fd, NULL, 0, MSG_DONTWAIT) >= 0)
+		return;
+	/* Frames stay queued for the next flush on EAGAIN/ENOBUFS. A link without carrier
+	 * refuses the whole batch: those are drops, like any port that is down. */
+	if (errno == ENETDOWN || errno == ENXIO) {
+		afpacket_discard_queued(afpacket_cast(dev));
+	} else if (errno != EAGAIN && errno != ENOBUFS && errno != EWOULDBLOCK) {
 		dev->stats.tx_errors++;
 		log_warn_errno(PORT, "port %s: send", dev->name);
 	}

@@ -1,0 +1,210 @@
+/*
+ * lispctl: the one command-line tool, with the verbs and grammar of ovs-vsctl, ovs-ofctl and
+ * ovs-appctl. A command line is one or more commands separated by "--"; they are sent to
+ * lispswitchd as one transaction and succeed or fail together. On failure lispctl prints one
+ * line, "lispctl: VERB OBJECT: reason", and exits 1.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "ctl-proto.h"
+#include "format.h"
+#include "util.h"
+
+#define MAX_CMDS 64
+
+enum { EXIT_FAIL = 1, EXIT_NO = 2 }; /* EXIT_NO: a br-exists that answers no. */
+
+struct ctl_cmd {
+	enum ctl_verb verb;
+	char **args;
+	size_t n_args;
+	bool may_exist, if_exists, help;
+};
+
+struct ctl_opts {
+	const char *rundir;
+	bool json;
+	struct ctl_cmd cmds[MAX_CMDS];
+	size_t n_cmds;
+};
+
+static void __attribute__((noreturn)) PRINTF_FMT(1, 2)
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lispctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAIL);
+}
+
+static void
+usage(void)
+{
+	printf("usage: lispctl [--rundir=DIR] [--format=text|json] COMMAND [ARG...] [-- COMMAND ...]\n\n"
+	       "Commands:\n");
+	for (int i = 0; i < CTL_N_VERBS; i++)
+		printf("  %-12s %-38s %s\n", ctl_verbs[i].name, ctl_verbs[i].usage, ctl_verbs[i].help);
+	printf("\nCommand options (before the command): --may-exist, --if-exists\n"
+	       "Environment: LISPSWITCH_RUNDIR selects the daemon (default %s)\n",
+	       LS_DEFAULT_RUNDIR);
+}
+
+/* Global options may appear anywhere before a "--"; returns true if 'arg' was one. */
+static bool
+global_option(struct ctl_opts *o, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+
+	if (!strncmp(arg, "--rundir=", 9)) {
+		o->rundir = arg + 9;
+	} else if (!strcmp(arg, "--rundir")) {
+		if (!argv[*i + 1])
+			die("--rundir: missing directory");
+		o->rundir = argv[++*i];
+	} else if (!strcmp(arg, "--format=json") || !strcmp(arg, "-f=json")) {
+		o->json = true;
+	} else if (!strcmp(arg, "--format=text")) {
+		o->json = false;
+	} else if (!strncmp(arg, "--format=", 9)) {
+		die("--format: unknown format \"%s\" (text or json)", arg + 9);
+	} else if (!strcmp(arg, "--version") || !strcmp(arg, "-V")) {
+		printf("lispctl %s\n", LS_VERSION);
+		exit(0);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Fills one command from 'argv' up to the next "--" or the end. Returns the index after it. */
+static int
+parse_cmd(struct ctl_opts *o, int argc, char **argv, int i)
+{
+	struct ctl_cmd *c;
+	int v;
+
+	if (o->n_cmds == MAX_CMDS)
+		die("too many commands in one line (at most %d)", MAX_CMDS);
+	c = &o->cmds[o->n_cmds++];
+	c->args = xcalloc((size_t)argc, sizeof *c->args);
+	for (; i < argc && strcmp(argv[i], "--"); i++) {
+		if (global_option(o, argv, &i))
+			continue;
+		if (!strcmp(argv[i], "--may-exist"))
+			c->may_exist = true;
+		else if (!strcmp(argv[i], "--if-exists"))
+			c->if_exists = true;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			c->help = true;
+		else if (c->n_args || strncmp(argv[i], "--", 2))
+			c->args[c->n_args++] = argv[i];
+		else
+			die("%s: unknown option", argv[i]);
+	}
+	if (!c->n_args) {
+		if (c->help) {
+			usage();
+			exit(0);
+		}
+		die("missing command (try --help)");
+	}
+	if ((v = ctl_verb_find(c->args[0])) < 0)
+		die("%s: unknown command (try --help)", c->args[0]);
+	c->verb = (enum ctl_verb)v;
+	c->args++;
+	c->n_args--;
+	return i + 1;
+}
+
+static void
+check_arity(const struct ctl_cmd *c)
+{
+	const struct ctl_verb_info *d = &ctl_verbs[c->verb];
+
+	if (c->help) {
+		printf("usage: lispctl %s %s\n  %s\n", d->name, d->usage, d->help);
+		exit(0);
+	}
+	if (c->n_args < d->min_args)
+		die("%s: missing argument (usage: %s %s)", d->name, d->name, d->usage);
+	if (c->n_args > d->max_args)
+		die("%s: too many arguments (usage: %s %s)", d->name, d->name, d->usage);
+}
+
+static json_t *
+cmd_to_json(const struct ctl_cmd *c)
+{
+	json_t *args = json_array();
+
+	for (size_t i = 0; i < c->n_args; i++)
+		json_array_append_new(args, json_string(c->args[i]));
+	return json_pack("{s:s, s:o, s:{s:b, s:b}}", "verb", ctl_verbs[c->verb].name, "args", args,
+			 "opts", "may_exist", c->may_exist, "if_exists", c->if_exists);
+}
+
+/* Prints each command's output; returns the exit status. */
+static int
+print_outputs(const struct ctl_opts *o, json_t *outputs)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < o->n_cmds; i++) {
+		const struct ctl_cmd *c = &o->cmds[i];
+		json_t *out = json_array_get(outputs, i);
+
+		if (c->verb == CTL_VERB_BR_EXISTS && !json_is_true(out))
+			status = EXIT_NO;
+		if (!(ctl_verbs[c->verb].flags & CTL_READ) || c->verb == CTL_VERB_BR_EXISTS)
+			continue;
+		if (o->json) {
+			json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+			putchar('\n');
+		} else {
+			format_output(c->verb, out, stdout);
+		}
+	}
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_opts o = { .rundir = getenv("LISPSWITCH_RUNDIR") };
+	char err[1024], *sockpath;
+	json_t *params, *outputs;
+	int i = 1, code, status;
+
+	if (argc < 2)
+		die("missing command (try --help)");
+	while (i < argc)
+		i = parse_cmd(&o, argc, argv, i);
+	if (!o.rundir || !*o.rundir)
+		o.rundir = LS_DEFAULT_RUNDIR;
+	params = json_array();
+	for (size_t n = 0; n < o.n_cmds; n++) {
+		check_arity(&o.cmds[n]);
+		json_array_append_new(params, cmd_to_json(&o.cmds[n]));
+	}
+	sockpath = xasprintf("%s/%s", o.rundir, CTL_SOCKET_NAME);
+	outputs = client_call(sockpath, "transact", params, err, sizeof err, &code);
+	if (!outputs) {
+		if (code == CTL_ERR_IO)
+			die("%s: %s", ctl_verbs[o.cmds[0].verb].name, err);
+		die("%s", err);
+	}
+	status = print_outputs(&o, outputs);
+	json_decref(outputs);
+	free(sockpath);
+	for (size_t n = 0; n < o.n_cmds; n++)
+		free(o.cmds[n].args - 1);
+	return status;
+}

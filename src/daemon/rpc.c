@@ -1,0 +1,232 @@
+#include "rpc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl-proto.h"
+#include "list.h"
+#include "log.h"
+#include "loop.h"
+#include "util.h"
+
+struct client {
+	struct list node;    /* In 'clients'. */
+	int fd;
+	struct loop_source *src;
+	char *in;            /* Bytes received, not yet a whole line. */
+	size_t in_len;
+	char *out;           /* Bytes to send. */
+	size_t out_len;
+	bool closing;        /* Close once 'out' is sent. */
+};
+
+static int listen_fd = -1;
+static struct loop_source *listen_src;
+static char *listen_path;
+static rpc_handler *handler;
+static struct list clients = LIST_INITIALIZER(clients);
+
+static json_t *
+error_response(json_t *id, int code, const char *message)
+{
+	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
+			 "error", "code", code, "message", message);
+}
+
+/* Validates the JSON-RPC envelope and calls the handler; returns the response object. */
+static json_t *
+dispatch(json_t *req)
+{
+	struct rpc_error err = { 0, "" };
+	json_t *id = json_object_get(req, "id"), *params, *result;
+	const char *version, *method;
+
+	if (!json_is_object(req) || json_unpack(req, "{s:s, s:s}", "jsonrpc", &version, "method",
+						 &method) || strcmp(version, "2.0"))
+		return error_response(id, RPC_INVALID_REQUEST,
+				      "request: not a JSON-RPC 2.0 request object");
+	params = json_object_get(req, "params");
+	result = handler(method, params ? params : json_null(), &err);
+	if (!result)
+		return error_response(id, err.code, err.message);
+	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "result",
+			 result);
+}
+
+char *
+rpc_process_line(const char *line, rpc_handler *h)
+{
+	json_error_t jerr;
+	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *resp;
+	char *text;
+
+	handler = h;
+	if (!req) {
+		char msg[300];
+
+		snprintf(msg, sizeof msg, "request: invalid JSON at column %d: %s", jerr.column,
+			 jerr.text);
+		resp = error_response(NULL, RPC_PARSE_ERROR, msg);
+	} else {
+		resp = dispatch(req);
+		json_decref(req);
+	}
+	text = json_dumps(resp, JSON_COMPACT);
+	json_decref(resp);
+	return text;
+}
+
+static void
+client_close(struct client *c)
+{
+	list_remove(&c->node);
+	loop_remove(c->src);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void
+client_queue(struct client *c, const char *text)
+{
+	size_t len = strlen(text);
+
+	c->out = xrealloc(c->out, c->out_len + len + 1);
+	memcpy(c->out + c->out_len, text, len);
+	c->out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+}
+
+/* Sends what it can; false if the client is gone. */
+static bool
+client_flush(struct client *c)
+{
+	while (c->out_len) {
+		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return false;
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	loop_modify(c->src, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	return !(c->closing && !c->out_len);
+}
+
+/* Answers every complete line in the input buffer. */
+static void
+client_process(struct client *c)
+{
+	char *nl;
+
+	while ((nl = memchr(c->in, '\n', c->in_len))) {
+		size_t line_len = (size_t)(nl - c->in) + 1;
+		char *resp;
+
+		*nl = '\0';
+		resp = rpc_process_line(c->in, handler);
+		client_queue(c, resp);
+		free(resp);
+		memmove(c->in, c->in + line_len, c->in_len - line_len);
+		c->in_len -= line_len;
+	}
+}
+
+static void
+client_input(void *arg, uint32_t events)
+{
+	struct client *c = arg;
+	char buf[65536];
+	ssize_t n;
+
+	if (events & EPOLLIN) {
+		n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_close(c);
+			return;
+		}
+		if (n > 0 && !c->closing) {
+			c->in = xrealloc(c->in, c->in_len + (size_t)n + 1);
+			memcpy(c->in + c->in_len, buf, (size_t)n);
+			c->in_len += (size_t)n;
+			client_process(c);
+			if (c->in_len > CTL_MAX_REQUEST) {
+				client_queue(c, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+						"\"message\":\"request: larger than 1 MiB\"}}");
+				c->closing = true;
+				c->in_len = 0;
+			}
+		}
+	}
+	if (!client_flush(c))
+		client_close(c);
+}
+
+static void
+accept_client(void *arg UNUSED, uint32_t events UNUSED)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct client *c;
+
+	if (fd < 0)
+		return;
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->src = loop_add(fd, EPOLLIN, client_input, c);
+	list_push_back(&clients, &c->node);
+}
+
+int
+rpc_server_start(const char *path, rpc_handler *h)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+	int err;
+
+	handler = h;
+	if (!str_copy(sun.sun_path, path, sizeof sun.sun_path))
+		return -ENAMETOOLONG;
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		return -errno;
+	/* A socket file left by a daemon that died is stale: the pidfile lock proved that. */
+	unlink(path);
+	old = umask(0077);
+	err = bind(listen_fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+	      listen(listen_fd, 64) < 0 ? -errno : 0;
+	umask(old);
+	if (err) {
+		close(listen_fd);
+		listen_fd = -1;
+		return err;
+	}
+	listen_path = xstrdup(path);
+	listen_src = loop_add(listen_fd, EPOLLIN, accept_client, NULL);
+	return 0;
+}
+
+void
+rpc_server_stop(void)
+{
+	struct client *c;
+
+	LIST_FOR_EACH_SAFE(c, node, &clients)
+		client_close(c);
+	if (listen_fd < 0)
+		return;
+	loop_remove(listen_src);
+	close(listen_fd);
+	unlink(listen_path);
+	free(listen_path);
+	listen_fd = -1;
+}

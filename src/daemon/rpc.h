@@ -1,0 +1,30 @@
+/*
+ * The control socket: a unix stream socket (mode 0600) speaking JSON-RPC 2.0 with one JSON
+ * object per line. Framing, size limits and the JSON-RPC envelope are checked here; the method
+ * handler only sees well-formed requests. Many clients at once; a slow or silent client never
+ * blocks the loop (all I/O is non-blocking, requests are bounded by CTL_MAX_REQUEST).
+ */
+#ifndef LS_RPC_H
+#define LS_RPC_H
+
+#include <jansson.h>
+
+struct rpc_error {
+	int code;          /* CTL_ERR_* or RPC_*. */
+	char message[512]; /* One line, no trailing newline. */
+};
+
+/* Returns the result (a new reference), or NULL with 'err' filled. */
+typedef json_t *rpc_handler(const char *method, json_t *params, struct rpc_error *err);
+
+/* Listens on 'path', replacing a stale socket. 0 or -errno. */
+int rpc_server_start(const char *path, rpc_handler *handler);
+void rpc_server_stop(void);
+
+/*
+ * One request/response exchange inside a process, without a socket: the framing and envelope
+ * checks, then the handler. 'line' is one request; returns the response line (malloc'd).
+ */
+char *rpc_process_line(const char *line, rpc_handler *handler);
+
+#endif
