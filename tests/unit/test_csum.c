@@ -95,7 +95,8 @@ test_random_lengths(void **state)
 
 		csum_bytes(buf, len, got);
 		if (got[0] != ref >> 8 || got[1] != (ref & 0xff))
-			fail_msg("length %zu: got %02x%02x, expected %04x", len, got[0], got[1], ref);
+			fail_msg("length %zu: got %02x%02x, expected %04x", len, got[0], got[1],
+				 ref);
 	}
 }
 
@@ -116,13 +117,33 @@ test_large_all_ones(void **state)
 	free(buf);
 }
 
+/*
+ * A 32-bit running sum near its top plus data whose sum carries out of 32 bits twice: the end
+ * result must still be the one's complement sum. 65537 words of ffff are one's complement zero
+ * and the last word is 1 in memory order (whatever the host's byte order), so the checksum is ~1.
+ */
+static void
+test_carry_out_of_32_bits(void **state)
+{
+	size_t n = 2 * 65538;
+	uint8_t *buf = malloc(n);
+	uint16_t one = 1;
+
+	(void)state;
+	memset(buf, 0xff, n - 2);
+	memcpy(buf + n - 2, &one, 2);
+	assert_int_equal(csum_fold(csum_partial(buf, n, 0xffffffff)), 0xfffe);
+	assert_int_equal(csum_fold(csum_partial(buf, n, 0)), 0xfffe);
+	free(buf);
+}
+
 /* A running sum carried across even-sized pieces equals the sum of the whole. */
 static void
 test_incremental(void **state)
 {
 	uint8_t buf[64];
-	size_t n = unit_hex("0001 f203 f4f5 f6f7 4500 0073 0000 4000 4011 0000 c0a8 0001 c0a8 00c7 ab",
-			    buf, sizeof buf);
+	size_t n = unit_hex("0001 f203 f4f5 f6f7 4500 0073 0000 4000 4011 0000 c0a8 0001"
+			    " c0a8 00c7 ab", buf, sizeof buf);
 	uint16_t whole = csum_fold(csum_partial(buf, n, 0));
 
 	(void)state;
@@ -162,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_verify_property),
 		cmocka_unit_test(test_random_lengths),
 		cmocka_unit_test(test_large_all_ones),
+		cmocka_unit_test(test_carry_out_of_32_bits),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_fold),
 	};

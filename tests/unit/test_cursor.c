@@ -135,7 +135,8 @@ test_readers_exact_and_short(void **state)
 				assert_ptr_equal(c.ptr, bytes + w);
 				assert_int_equal(c.left, avail - w);
 				if (readers[i].value_size)
-					assert_memory_equal(out, readers[i].value, readers[i].value_size);
+					assert_memory_equal(out, readers[i].value,
+							    readers[i].value_size);
 			} else {
 				uint8_t untouched[8];
 

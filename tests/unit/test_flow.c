@@ -62,6 +62,10 @@ static const struct vec vectors[] = {
 	  ETH "0800 4500 0024 0001 20b9 4011 0000 0a000001 0a000002 1111 2222 0010 0000",
 	  .dl_type = 0x0800, .nw_src = "10.0.0.1", .nw_dst = "10.0.0.2", .nw_proto = 17,
 	  .nw_ttl = 64, .nw_frag = LATER },
+	{ "ipv4 fragment with only the top offset bit (offset 4096)",
+	  ETH "0800 4500 0024 0001 1000 4011 0000 0a000001 0a000002 1111 2222 0010 0000",
+	  .dl_type = 0x0800, .nw_src = "10.0.0.1", .nw_dst = "10.0.0.2", .nw_proto = 17,
+	  .nw_ttl = 64, .nw_frag = LATER },
 	{ "ipv4 last fragment (offset 1)",
 	  ETH "0800 4500 0024 0001 0001 4006 0000 0a000001 0a000002 1111 2222 0010 0000",
 	  .dl_type = 0x0800, .nw_src = "10.0.0.1", .nw_dst = "10.0.0.2", .nw_proto = 6,
@@ -118,7 +122,8 @@ static const struct vec vectors[] = {
 	  .nw_ttl = 64, .tp_src = 128, .tp_dst = 0 },
 	{ "icmpv6 neighbor solicitation",
 	  ETH "86dd 6000 0000 0018 3aff " V6_SRC
-	  "ff020000 00000000 00000001 ff000002 8700 0000 00000000 20010db8 00000000 00000000 00000002",
+	  "ff020000 00000000 00000001 ff000002"
+	  " 8700 0000 00000000 20010db8 00000000 00000000 00000002",
 	  .dl_type = 0x86dd, .nw_src = "2001:db8::1", .nw_dst = "ff02::1:ff00:2", .nw_proto = 58,
 	  .nw_ttl = 255, .tp_src = 135, .tp_dst = 0 },
 	{ "ipv6 first fragment: ports",

@@ -60,6 +60,9 @@ static const struct {
 	{ "invalid JSON, column reported", "{\"jsonrpc\": \"2.0\", \"method\": echo}",
 	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":"
 	  "\"request: invalid JSON at column 33: invalid token near 'echo'\"}}", 0 },
+	{ "column counts characters, not bytes", "{\"a\":\"\xc3\xa9\xc3\xa9\", x}",
+	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":"
+	  "\"request: invalid JSON at column 12: string or '}' expected near 'x'\"}}", 0 },
 	{ "invalid JSON at column 1", "x",
 	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":"
 	  "\"request: invalid JSON at column 1: '[' or '{' expected near 'x'\"}}", 0 },
@@ -127,7 +130,8 @@ static const struct {
 	{ "unknown method from handler", "{\"jsonrpc\":\"2.0\",\"id\":\"u\",\"method\":\"nope\"}",
 	  "{\"jsonrpc\":\"2.0\",\"id\":\"u\",\"error\":{\"code\":-32601,\"message\":"
 	  "\"nope: unknown method\"}}", 1 },
-	{ "newline in result stays escaped", "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"newline\"}",
+	{ "newline in result stays escaped",
+	  "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"newline\"}",
 	  "{\"jsonrpc\":\"2.0\",\"id\":6,\"result\":\"two\\nlines\"}", 1 },
 };
 
