@@ -28,7 +28,7 @@ struct txn {
 	struct cfg cfg;   /* The configuration being edited: a copy of the running one. */
 	bool dirty;       /* Whether a command changed 'cfg'. */
 	const char *touched_verb[64]; /* Verb that last changed each port (by index below). */
-	const char *touched_port[64];
+	char touched_port[64][IFNAMSIZ];
 	size_t n_touched;
 };
 
@@ -59,7 +59,7 @@ touch(struct txn *txn, const char *verb, const char *port)
 {
 	if (txn->n_touched < ARRAY_SIZE(txn->touched_port)) {
 		txn->touched_verb[txn->n_touched] = verb;
-		txn->touched_port[txn->n_touched++] = port;
+		str_copy(txn->touched_port[txn->n_touched++], port, IFNAMSIZ);
 	}
 	txn->dirty = true;
 }
@@ -612,15 +612,8 @@ validate(struct txn *txn, struct rpc_error *err)
 			const struct cfg_port *p = &b->ports[j];
 			const char *verb = touched_by(txn, p->name);
 
-			if (!netdev_class_find(p->type)) {
-				fail(err, CTL_ERR_INVALID, verb, p->name,
-				     "unknown interface type \"%s\"", p->type);
-				return false;
-			}
-			if (p->n_options) {
-				fail(err, CTL_ERR_INVALID, verb, p->name,
-				     "unknown option \"%s\" for a %s port", p->options[0].key,
-				     *p->type ? p->type : "system");
+			if (netdev_validate(p->type, p->options, p->n_options, msg, sizeof msg)) {
+				fail(err, CTL_ERR_INVALID, verb, p->name, "%s", msg);
 				return false;
 			}
 		}

@@ -99,11 +99,15 @@ afpacket_setup(struct netdev_afpacket *d)
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1)) ||
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) ||
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) ||
+	    /* A frame the kernel cannot send is skipped, not left to block the ring forever. */
+	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_LOSS, 1)) ||
 	    (err = afpacket_setup_rings(d)))
 		return err;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
 		return -errno;
+	/* Reading SO_ERROR clears an error left pending by a link that was going up. */
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &(socklen_t){ sizeof err });
 	return 0;
 }
 
@@ -140,7 +144,7 @@ afpacket_close(struct netdev *dev, bool destroy UNUSED)
 }
 
 static int
-afpacket_open(const char *name, const uint8_t mac[6] UNUSED, struct netdev **out)
+afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct netdev **out)
 {
 	struct netdev_afpacket *d = xcalloc(1, sizeof *d);
 	int err;
@@ -154,7 +158,9 @@ afpacket_open(const char *name, const uint8_t mac[6] UNUSED, struct netdev **out
 		err = -errno;
 		goto fail;
 	}
-	if ((err = afpacket_setup(d)) || (err = afpacket_set_up(name)))
+	/* Up before binding: binding to a down interface leaves an ENETDOWN pending on the
+	 * socket that would fail the first send. */
+	if ((err = afpacket_set_up(name)) || (err = afpacket_setup(d)))
 		goto fail;
 	*out = &d->up;
 	return 0;
@@ -232,10 +238,7 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 	uint8_t *data = (uint8_t *)h + TX_DATA_OFFSET;
 
-	if (status == TP_STATUS_WRONG_FORMAT) {
-		/* The kernel refused what we put here last time round the ring. */
-		dev->stats.tx_errors++;
-	} else if (status != TP_STATUS_AVAILABLE) {
+	if (status != TP_STATUS_AVAILABLE) {
 		dev->stats.tx_dropped++;
 		return;
 	}
@@ -249,19 +252,25 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	dev->tx_pending = true;
 }
 
-/* Takes back frames the kernel would not send, counting them as dropped. */
+/*
+ * Takes back frames the kernel would not send, counting them as dropped. The kernel sends from
+ * its own position in the ring onwards and never skips a frame, so the refused frames are the
+ * run just before ours: rewind over it to stay in step.
+ */
 static void
 afpacket_discard_queued(struct netdev_afpacket *d)
 {
-	for (unsigned int i = 0; i < d->tx.n; i++) {
+	for (unsigned int k = 0; k < d->tx.n; k++) {
+		unsigned int i = (d->tx.next + d->tx.n - 1) % d->tx.n;
 		struct tpacket2_hdr *h = ring_frame(&d->tx, i);
 
-		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST) {
-			__atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
-			d->up.stats.tx_packets--;
-			d->up.stats.tx_bytes -= h->tp_len - VNET_SIZE;
-			d->up.stats.tx_dropped++;
-		}
+		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_SEND_REQUEST)
+			break;
+		h->tp_status = TP_STATUS_AVAILABLE;
+		d->tx.next = i;
+		d->up.stats.tx_packets--;
+		d->up.stats.tx_bytes -= h->tp_len - VNET_SIZE;
+		d->up.stats.tx_dropped++;
 	}
 }
 

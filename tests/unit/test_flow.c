@@ -254,9 +254,12 @@ diff_flows(const struct flow *got, const struct flow *want)
 	}
 }
 
-/* Runs flow_extract on 'size' bytes held in a buffer of exactly that size. */
+/*
+ * Runs flow_extract on 'size' bytes held in a buffer of exactly that size, with tunnel metadata
+ * 'tun' (NULL: none).
+ */
 static void
-extract(const uint8_t *bytes, size_t size, struct flow *flow)
+extract_tun(const uint8_t *bytes, size_t size, const struct pkt_tunnel *tun, struct flow *flow)
 {
 	struct pkt *pkt = pkt_alloc();
 	uint8_t *exact = malloc(size ? size : 1), *saved = pkt->data;
@@ -265,11 +268,19 @@ extract(const uint8_t *bytes, size_t size, struct flow *flow)
 	pkt->data = exact;
 	pkt->size = (uint32_t)size;
 	pkt->in_port = IN_PORT;
+	if (tun)
+		pkt->tun = *tun;
 	memset(flow, 0xa5, sizeof *flow);   /* flow_extract must clear what it does not set. */
 	flow_extract(pkt, flow);
 	pkt->data = saved;
 	pkt_free(pkt);
 	free(exact);
+}
+
+static void
+extract(const uint8_t *bytes, size_t size, struct flow *flow)
+{
+	extract_tun(bytes, size, NULL, flow);
 }
 
 static void
@@ -405,6 +416,33 @@ test_hash_equal(void **state)
 	assert_int_not_equal(flow_hash(&a, 0), flow_hash(&b, 0));
 }
 
+/* Tunnel metadata is copied into the key (tun_id in network order), even for a runt. */
+static void
+test_tunnel_metadata(void **state)
+{
+	struct pkt_tunnel tun = { .id = 0x0000000000abcdefull, .ipv4_src = htonl(0xc0000201),
+				  .ipv4_dst = htonl(0xc0000202) };
+	uint8_t bytes[256];
+	size_t size = unit_hex(vectors[0].hex, bytes, sizeof bytes);
+	struct flow plain, f;
+
+	(void)state;
+	inet_pton(AF_INET6, "2001:db8::a", &tun.ipv6_src);
+	inet_pton(AF_INET6, "2001:db8::b", &tun.ipv6_dst);
+	extract(bytes, size, &plain);
+	for (size_t cut = 0; cut <= size; cut += size) {
+		extract_tun(bytes, cut, &tun, &f);
+		assert_memory_equal(&f.tun_id, "\0\0\0\0\0\xab\xcd\xef", 8);
+		assert_int_equal(f.tun_src, htonl(0xc0000201));
+		assert_int_equal(f.tun_dst, htonl(0xc0000202));
+		assert_memory_equal(&f.tun_ipv6_src, &tun.ipv6_src, 16);
+		assert_memory_equal(&f.tun_ipv6_dst, &tun.ipv6_dst, 16);
+	}
+	/* Apart from the metadata, the key is the one without a tunnel. */
+	memset(&f.tun_id, 0, offsetof(struct flow, in_port));
+	assert_true(flow_equal(&f, &plain));
+}
+
 /*
  * Known bug: the IPv4 total length is not used to bound L4. Here the datagram is 20 bytes (a
  * bare header, protocol TCP) and the frame is padded to the Ethernet minimum with nonzero bytes;
@@ -434,6 +472,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_truncation_tcp6),
 		cmocka_unit_test(test_truncation_all_vectors),
 		cmocka_unit_test(test_hash_equal),
+		cmocka_unit_test(test_tunnel_metadata),
 	};
 	const struct CMUnitTest known_bugs[] = {
 		cmocka_unit_test(test_bug_ipv4_total_length),

@@ -154,6 +154,7 @@ test_alloc_reset(void **state)
 {
 	struct pkt *pkt = pkt_alloc();
 	static const struct virtio_net_hdr zero;
+	static const struct pkt_tunnel zero_tun;
 
 	(void)state;
 	assert_int_equal(pkt_headroom(pkt), PKT_HEADROOM);
@@ -162,6 +163,7 @@ test_alloc_reset(void **state)
 	assert_int_equal(pkt->capacity, PKT_HEADROOM + PKT_MAX_SIZE);
 	assert_int_equal(pkt_tailroom(pkt), PKT_MAX_SIZE);
 	assert_memory_equal(&pkt->vnet, &zero, sizeof zero);
+	assert_memory_equal(&pkt->tun, &zero_tun, sizeof zero_tun);
 	/* The whole capacity is writable (ASan checks the allocation's size). */
 	memset(pkt->buf, 0xa5, pkt->capacity);
 
@@ -170,12 +172,16 @@ test_alloc_reset(void **state)
 	pkt->vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	pkt->vnet.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	pkt->vnet.hdr_len = 54;
+	pkt->tun.id = 7;
+	pkt->tun.ipv4_dst = 0x01020304;
+	pkt->tun.ipv6_src.s6_addr[15] = 1;
 	assert_non_null(pkt_push(pkt, 20));
 	pkt_reset(pkt);
 	assert_int_equal(pkt_headroom(pkt), PKT_HEADROOM);
 	assert_int_equal(pkt->size, 0);
 	assert_int_equal(pkt->in_port, 0);
 	assert_memory_equal(&pkt->vnet, &zero, sizeof zero);
+	assert_memory_equal(&pkt->tun, &zero_tun, sizeof zero_tun);
 	pkt_free(pkt);
 }
 
