@@ -715,7 +715,7 @@ expect_all_rejected(const struct corrupt_vec *v, size_t n)
 }
 
 static void
-test_bug_mac_trailing_garbage(void **state)
+test_mac_trailing_garbage(void **state)
 {
 	(void)state;
 	expect_all_rejected(bad_macs_accepted,
@@ -723,7 +723,7 @@ test_bug_mac_trailing_garbage(void **state)
 }
 
 static void
-test_bug_duplicates_accepted(void **state)
+test_duplicates_accepted(void **state)
 {
 	(void)state;
 	expect_all_rejected(duplicates_accepted,
@@ -736,7 +736,7 @@ test_bug_duplicates_accepted(void **state)
  * is printed as if it were a position, and the path appears twice.
  */
 static void
-test_bug_open_error_message(void **state)
+test_open_error_message(void **state)
 {
 	char err[512] = "", path[700];
 	struct cfg cfg;
@@ -751,7 +751,7 @@ test_bug_open_error_message(void **state)
 }
 
 int
-main(int argc, char **argv)
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, make_dir, remove_dir),
@@ -769,13 +769,11 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_clone_independent),
 		cmocka_unit_test(test_find_add_delete),
 		cmocka_unit_test(test_options),
-	};
-	const struct CMUnitTest known_bugs[] = {
-		cmocka_unit_test_setup_teardown(test_bug_mac_trailing_garbage, make_dir,
+		cmocka_unit_test_setup_teardown(test_mac_trailing_garbage, make_dir,
 						remove_dir),
-		cmocka_unit_test_setup_teardown(test_bug_duplicates_accepted, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_bug_open_error_message, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_duplicates_accepted, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_open_error_message, make_dir, remove_dir),
 	};
 
-	return UNIT_MAIN_WITH_BUGS(argc, argv, tests, known_bugs);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

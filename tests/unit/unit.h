@@ -60,14 +60,5 @@ unit_hex(const char *hex, uint8_t *out, size_t max)
 	return n;
 }
 
-/*
- * Runs 'tests'; or, when the program's first argument is "known-bugs", the test of 'known_bugs'
- * named by the second argument (all of them if there is none).
- */
-#define UNIT_MAIN_WITH_BUGS(argc, argv, tests, known_bugs) \
-	((argc) > 1 && !strcmp((argv)[1], "known-bugs") \
-		 ? ((argc) > 2 ? cmocka_set_test_filter((argv)[2]) : (void)0), \
-		   cmocka_run_group_tests_name("known-bugs", known_bugs, NULL, NULL) \
-		 : cmocka_run_group_tests(tests, NULL, NULL))
 
 #endif
