@@ -663,7 +663,7 @@ test_options(void **state)
 	assert_null(cfg_option_get(&p, "b"));
 }
 
-/* --- Known bugs (see unit.h): corrupt files that load today. --- */
+/* --- Corrupt files that once loaded. --- */
 
 struct corrupt_vec {
 	const char *name;
@@ -671,7 +671,7 @@ struct corrupt_vec {
 	const char *message;
 };
 
-/* Known bug: sscanf("%2x:...") accepts a MAC followed by anything, and signed bytes. */
+/* A MAC followed by anything, or with signed bytes, is refused. */
 static const struct corrupt_vec bad_macs_accepted[] = {
 	{ "MAC with a seventh byte", FILE_V1(BR("02:00:00:00:00:01:ff", "1", "[]")),
 	  "bridge #1 is malformed" },
@@ -681,7 +681,7 @@ static const struct corrupt_vec bad_macs_accepted[] = {
 	  "bridge #1 is malformed" },
 };
 
-/* Known bug: nothing checks that names and port numbers in the file are unique. */
+/* Names and port numbers in the file must be unique. */
 static const struct corrupt_vec duplicates_accepted[] = {
 	{ "two bridges with one name", FILE_V1(GOOD_BR "," GOOD_BR), "bridge #2 is malformed" },
 	{ "two ports with one number", FILE_V1(BR("02:00:00:00:00:01", "3",
@@ -731,9 +731,8 @@ test_duplicates_accepted(void **state)
 }
 
 /*
- * Known bug: a file that cannot be opened (here ENOTDIR: a path component is a file) gives
- * "PATH: line -1: unable to open PATH: Not a directory": jansson's line -1 (no line was read)
- * is printed as if it were a position, and the path appears twice.
+ * A file that cannot be opened (here ENOTDIR: a path component is a file) is reported with
+ * the path once and the reason, not as jansson's "line -1: unable to open PATH".
  */
 static void
 test_open_error_message(void **state)

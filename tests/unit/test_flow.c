@@ -444,11 +444,11 @@ test_tunnel_metadata(void **state)
 }
 
 /*
- * Known bug: the IPv4 total length is not used to bound L4. Here the datagram is 20 bytes (a
- * bare header, protocol TCP) and the frame is padded to the Ethernet minimum with nonzero bytes;
- * flow_extract reads the padding as TCP ports.
+ * The IPv4 total length bounds L4. Here the datagram is 20 bytes (a
+ * bare header, protocol TCP) and the frame is padded to the Ethernet minimum with nonzero bytes,
+ * which must not be read as TCP ports.
  */
-static const struct vec bug_vectors[] = {
+static const struct vec padding_vectors[] = {
 	{ "ipv4 total length 20: Ethernet padding is not L4",
 	  ETH "0800 4500 0014 0001 0000 4006 0000 0a000001 0a000002"
 	  " 3039 0050 aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa aaaa",
@@ -460,7 +460,7 @@ static void
 test_ipv4_total_length(void **state)
 {
 	(void)state;
-	check_vectors(bug_vectors, sizeof bug_vectors / sizeof bug_vectors[0]);
+	check_vectors(padding_vectors, sizeof padding_vectors / sizeof padding_vectors[0]);
 }
 
 int
