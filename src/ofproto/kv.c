@@ -1,0 +1,82 @@
+#include "kv.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+#define KV_SPACE " \t\r\n"
+#define KV_SEP ", \t\r\n"
+
+/* Length of a value starting at 's': up to a separator outside parentheses. -1 if a '(' is
+ * not closed. With 'close' set, stops at the ')' that closes an already open one instead. */
+static long
+value_span(const char *s, bool close)
+{
+	int depth = close ? 1 : 0;
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')') {
+			if (--depth == 0 && close)
+				return (long)i;
+		} else if (!depth && strchr(KV_SEP, s[i])) {
+			break;
+		}
+	}
+	return depth > 0 ? -1 : (long)i;
+}
+
+enum kv_result
+kv_next(const char **pos, struct kv *kv)
+{
+	const char *p = *pos + strspn(*pos, KV_SEP);
+	long n;
+
+	if (!*p)
+		return KV_END;
+	memset(kv, 0, sizeof *kv);
+	kv->item = kv->key = p;
+	kv->key_len = strcspn(p, "=:(" KV_SEP);
+	p += kv->key_len;
+	p += strspn(p, KV_SPACE);
+	kv->value = p;
+	if (*p == '=' || *p == ':' || *p == '(') {
+		kv->delim = *p++;
+		if (kv->delim != '(')
+			p += strspn(p, KV_SPACE);
+		n = value_span(p, kv->delim == '(');
+		if (n < 0)
+			return KV_ERROR;
+		kv->value = p;
+		kv->value_len = (size_t)n;
+		p += n + (kv->delim == '(');
+	} else {
+		p = kv->key + kv->key_len;
+	}
+	kv->item_len = (size_t)(p - kv->item);
+	*pos = p;
+	return KV_ITEM;
+}
+
+bool
+kv_key_is(const struct kv *kv, const char *name, bool nocase)
+{
+	size_t n = strlen(name);
+
+	if (kv->key_len != n)
+		return false;
+	return nocase ? !strncasecmp(kv->key, name, n) : !strncmp(kv->key, name, n);
+}
+
+char *
+kv_strdup(const char *s, size_t len)
+{
+	char *copy = xmalloc(len + 1);
+
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}

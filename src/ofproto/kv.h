@@ -1,0 +1,36 @@
+/*
+ * The tokenizer of ovs-ofctl's flow syntax, shared by match and action parsing.
+ *
+ * Items are separated by commas and/or white space. An item is "key", "key=value",
+ * "key:value" or "key(value)"; a value runs to the next separator outside parentheses, so
+ * "resubmit(,2)" and "set_field:1.2.3.4->tun_dst" are single items. Tokens are spans into the
+ * caller's string, which is never modified.
+ */
+#ifndef LS_KV_H
+#define LS_KV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kv {
+	const char *item;       /* Whole item as typed, for error messages. */
+	size_t item_len;
+	const char *key;
+	size_t key_len;
+	const char *value;      /* Points into the string; "" span if there is no value. */
+	size_t value_len;
+	char delim;             /* '=', ':', '(' or '\0' when there is no value. */
+};
+
+enum kv_result { KV_END, KV_ITEM, KV_ERROR };
+
+/* Reads the next item at '*pos' and advances '*pos' past it. KV_ERROR: unbalanced '('. */
+enum kv_result kv_next(const char **pos, struct kv *kv);
+
+/* Whether the key is exactly 'name' (case-sensitive or not). */
+bool kv_key_is(const struct kv *kv, const char *name, bool nocase);
+
+/* Copies a span into a new NUL-terminated string (free() it). */
+char *kv_strdup(const char *s, size_t len);
+
+#endif
