@@ -23,6 +23,7 @@ struct aparse {
 	char *arg;                      /* Its value, NUL-terminated. */
 	bool drop;                      /* "drop" was seen. */
 	bool goto_table;                /* goto_table was seen: nothing may follow. */
+	int vlans;                      /* VLAN tags the packet has at this point. */
 	char *err;
 	size_t err_size;
 };
@@ -123,6 +124,7 @@ parse_dec_ttl(struct aparse *ap, enum field_id field UNUSED)
 static int
 parse_strip_vlan(struct aparse *ap, enum field_id field UNUSED)
 {
+	ap->vlans = MAX(ap->vlans - 1, 0);
 	return parse_simple(ap, ACTION_STRIP_VLAN);
 }
 
@@ -143,7 +145,11 @@ parse_push_vlan(struct aparse *ap, enum field_id field UNUSED)
 		return -EINVAL;
 	if (type != 0x8100 && type != 0x88a8)
 		return item_error(ap, "not a VLAN ethertype (0x8100 or 0x88a8)");
+	/* Like OVS, a flow key holds two tags at most. */
+	if (ap->vlans == 2)
+		return item_error(ap, "a packet can have two VLAN tags at most");
 	add_action(ap, ACTION_PUSH_VLAN)->push_vlan.ethertype = (uint16_t)type;
+	ap->vlans++;
 	return 0;
 }
 
@@ -275,10 +281,17 @@ u128_shift_right(union field_value *v, unsigned int ofs)
 	*v = r;
 }
 
+/* Whether the packet meets 'pre' at this point in the actions (push/strip change VLANs). */
+static bool
+prereq_ok(const struct aparse *ap, enum field_prereq pre)
+{
+	return pre == FIELD_PRE_VLAN ? ap->vlans > 0 : match_prereq_ok(ap->ctx->match, pre);
+}
+
 static int
 check_prereq(struct aparse *ap, const struct field_desc *f)
 {
-	if (match_prereq_ok(ap->ctx->match, f->action_pre))
+	if (prereq_ok(ap, f->action_pre))
 		return 0;
 	return item_error(ap, "%s needs %s in the match (e.g. add \"%s,\")", f->name,
 	                  field_prereq_desc(f->action_pre), field_prereq_example(f->action_pre));
@@ -330,7 +343,10 @@ parse_mod(struct aparse *ap, enum field_id field)
 	if (add_set_field(ap, f, field, &v))
 		return -EINVAL;
 	/* OVS's mod_vlan_* push a tag on untagged packets; set_field does not. */
-	ap->acts[ap->n - 1].set_field.push_vlan = f->present != 0;
+	if (f->present) {
+		ap->acts[ap->n - 1].set_field.push_vlan = true;
+		ap->vlans = MAX(ap->vlans, 1);
+	}
 	return 0;
 }
 
@@ -344,29 +360,42 @@ add_load(struct aparse *ap, const struct subfield *dst, const union field_value 
 	return 0;
 }
 
-/* set_field with a mask becomes a load of the mask's bits, which must be contiguous. */
+/* Bits [ofs, ofs + n) of 'v', as a load's right-aligned value. */
+static void
+u128_bits(const union field_value *v, unsigned int ofs, unsigned int n,
+          union field_value *out)
+{
+	*out = *v;
+	u128_shift_right(out, ofs);
+	for (unsigned int bit = n; bit < 128; bit++)
+		out->be[15 - bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+/* set_field with a mask becomes one load per run of 1 bits in the mask, low bits first. */
 static int
 add_masked_load(struct aparse *ap, const struct field_desc *f, const union field_value *v,
                 const union field_value *mask)
 {
-	union field_value val, m;
-	struct subfield dst = { f->id, 0, 0 };
+	union field_value val, m, bits;
 	unsigned int bit = 0;
 
 	value_to_u128(v, f->size, &val);
 	value_to_u128(mask, f->size, &m);
-	while (bit < f->n_bits && !u128_bit(&m, bit))
-		bit++;
-	dst.ofs = (uint8_t)bit;
-	while (bit < f->n_bits && u128_bit(&m, bit))
-		bit++;
-	dst.n_bits = (uint8_t)(bit - dst.ofs);
-	while (bit < f->n_bits && !u128_bit(&m, bit))
-		bit++;
-	if (!dst.n_bits || bit < f->n_bits)
-		return item_error(ap, "mask must be one run of 1 bits");
-	u128_shift_right(&val, dst.ofs);
-	return add_load(ap, &dst, &val);
+	while (bit < f->n_bits) {
+		struct subfield dst = { f->id, 0, 0 };
+
+		if (!u128_bit(&m, bit)) {
+			bit++;
+			continue;
+		}
+		dst.ofs = (uint8_t)bit;
+		while (bit < f->n_bits && u128_bit(&m, bit))
+			bit++;
+		dst.n_bits = (uint8_t)(bit - dst.ofs);
+		u128_bits(&val, dst.ofs, dst.n_bits, &bits);
+		add_load(ap, &dst, &bits);
+	}
+	return 0;
 }
 
 static enum field_id mod_field_of(const struct field_desc *f);
@@ -391,16 +420,19 @@ parse_set_field(struct aparse *ap, enum field_id field UNUSED)
 		return item_error(ap, "%s", reason);
 	if (check_prereq(ap, f))
 		return -EINVAL;
-	if (f->mod_action && field_value_is_ones(&mask, f->size))
+	/* A field with an OpenFlow 1.0 action is sent as that action, which has no mask: OVS
+	 * drops the mask ("set_field:V/M->eth_dst" sets all of eth_dst to V). */
+	if (f->mod_action)
 		return add_set_field(ap, f, mod_field_of(f), &v);
 	if (!f->nxm)
 		return item_error(ap, "%s cannot be set with a mask", f->name);
 	return add_masked_load(ap, f, &v, &mask);
 }
 
-/* NAME[], NAME[BIT], NAME[START..END] or NAME, where NAME is an NXM or field name. */
+/* NAME[], NAME[BIT], NAME[START..END] or NAME, where NAME is an NXM or field name; a
+ * destination ('is_dst') must be writable. */
 static int
-parse_subfield(struct aparse *ap, char *s, struct subfield *sf)
+parse_subfield(struct aparse *ap, char *s, bool is_dst, struct subfield *sf)
 {
 	char *bracket = strchr(s, '[');
 	const struct field_desc *f;
@@ -414,6 +446,8 @@ parse_subfield(struct aparse *ap, char *s, struct subfield *sf)
 		f = NULL;
 	if (!f)
 		return item_error(ap, "unknown field \"%s\"", s);
+	if (is_dst && !f->settable)
+		return item_error(ap, "%s is read-only", f->nxm);
 	if (!bracket || !strcmp(bracket, "]")) {
 		start = 0;
 		end = f->n_bits - 1u;
@@ -442,7 +476,7 @@ parse_load(struct aparse *ap, enum field_id field UNUSED)
 	if (!arrow)
 		return item_error(ap, "expects VALUE->FIELD[BITS]");
 	*arrow = '\0';
-	if (parse_subfield(ap, arrow + 2, &dst) || parse_u64(ap, ap->arg, UINT64_MAX, &x))
+	if (parse_subfield(ap, arrow + 2, true, &dst) || parse_u64(ap, ap->arg, UINT64_MAX, &x))
 		return -EINVAL;
 	if (dst.n_bits < 64 && x >> dst.n_bits)
 		return item_error(ap, "value does not fit in %u bits", dst.n_bits);
@@ -461,7 +495,7 @@ parse_move(struct aparse *ap, enum field_id field UNUSED)
 	if (!arrow)
 		return item_error(ap, "expects SRC[BITS]->DST[BITS]");
 	*arrow = '\0';
-	if (parse_subfield(ap, ap->arg, &src) || parse_subfield(ap, arrow + 2, &dst))
+	if (parse_subfield(ap, ap->arg, false, &src) || parse_subfield(ap, arrow + 2, true, &dst))
 		return -EINVAL;
 	if (src.n_bits != dst.n_bits)
 		return item_error(ap, "source is %u bits wide but destination is %u", src.n_bits,
@@ -534,30 +568,82 @@ parse_item(struct aparse *ap)
 	return -EINVAL;
 }
 
+/*
+ * The checks an OpenFlow 1.1+ switch makes, which apply once push_vlan (which OpenFlow 1.0
+ * lacks) is in the list: ovs-ofctl then sends mod_* as set_field, whose prerequisites hold,
+ * and needs IP for dec_ttl and a tag for strip_vlan. Returns the offending action or NULL.
+ */
+static const struct action *
+check_of11(struct aparse *ap, const char **need)
+{
+	ap->vlans = match_prereq_ok(ap->ctx->match, FIELD_PRE_VLAN);
+	for (size_t i = 0; i < ap->n; i++) {
+		const struct action *a = &ap->acts[i];
+		enum field_prereq pre = FIELD_PRE_NONE;
+
+		if (a->type == ACTION_DEC_TTL)
+			pre = FIELD_PRE_IP_ANY;
+		else if (a->type == ACTION_STRIP_VLAN || a->type == ACTION_SET_FIELD)
+			pre = a->type == ACTION_STRIP_VLAN ? FIELD_PRE_VLAN
+			                                   : field_get_desc(a->set_field.field)->action_pre;
+		if (a->type == ACTION_SET_FIELD && a->set_field.push_vlan)
+			ap->vlans = MAX(ap->vlans, 1);
+		if (!prereq_ok(ap, pre)) {
+			*need = field_prereq_desc(pre);
+			return a;
+		}
+		if (a->type == ACTION_PUSH_VLAN)
+			ap->vlans++;
+		else if (a->type == ACTION_STRIP_VLAN)
+			ap->vlans--;
+	}
+	return NULL;
+}
+
+static bool
+has_action(const struct aparse *ap, enum action_type type)
+{
+	for (size_t i = 0; i < ap->n; i++)
+		if (ap->acts[i].type == type)
+			return true;
+	return false;
+}
+
+static int
+check_list(struct aparse *ap)
+{
+	const struct action *bad;
+	const char *need;
+
+	if (ap->drop && ap->n) {
+		snprintf(ap->err, ap->err_size, "\"drop\" must not be combined with other actions");
+		return -EINVAL;
+	}
+	if (has_action(ap, ACTION_PUSH_VLAN) && (bad = check_of11(ap, &need))) {
+		snprintf(ap->err, ap->err_size, "with push_vlan (OpenFlow 1.1+), %s needs %s in the "
+		         "match", action_type_name(bad->type), need);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 actions_parse(const char *text, const struct action_parse_ctx *ctx,
               struct action **actions, size_t *n_actions, char *err, size_t err_size)
 {
 	struct aparse ap = { .ctx = ctx, .err = err, .err_size = err_size };
-	enum kv_result r;
 	struct kv kv;
 	int error = 0;
 
 	ap.kv = &kv;
-	while (!error && (r = kv_next(&text, &kv)) != KV_END) {
-		if (r == KV_ERROR) {
-			snprintf(err, err_size, "\"%s\": unbalanced parentheses", kv.item);
-			error = -EINVAL;
-			break;
-		}
+	ap.vlans = match_prereq_ok(ctx->match, FIELD_PRE_VLAN);
+	while (!error && kv_next(&text, &kv)) {
 		ap.arg = kv_strdup(kv.value, kv.value_len);
 		error = parse_item(&ap);
 		free(ap.arg);
 	}
-	if (!error && ap.drop && ap.n) {
-		snprintf(err, err_size, "\"drop\" must not be combined with other actions");
-		error = -EINVAL;
-	}
+	if (!error)
+		error = check_list(&ap);
 	if (error) {
 		free(ap.acts);
 		return error;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,11 +68,11 @@ static const struct field_desc fields[FIELD_N] = {
 	[FIELD_DL_VLAN_PCP] = { FIELD_DL_VLAN_PCP, "dl_vlan_pcp", { "vlan_pcp" }, NULL,
 		BITS(vlan_tci, 1, 0xe000, VLAN_PCP_SHIFT, VLAN_CFI), .matchable = true,
 		.settable = true, .action_pre = FIELD_PRE_VLAN, .mod_action = "mod_vlan_pcp" },
-	[FIELD_NW_SRC] = { FIELD_NW_SRC, "nw_src", { "ip_src", "ipv4_src" }, "NXM_OF_IP_SRC",
+	[FIELD_NW_SRC] = { FIELD_NW_SRC, "nw_src", { "ip_src" }, "NXM_OF_IP_SRC",
 		PLAIN(nw_src, FIELD_SYN_IPV4), .maskable = true, .settable = true,
 		.match_pre = FIELD_PRE_L3, .action_pre = FIELD_PRE_IPV4,
 		.mod_action = "mod_nw_src" },
-	[FIELD_NW_DST] = { FIELD_NW_DST, "nw_dst", { "ip_dst", "ipv4_dst" }, "NXM_OF_IP_DST",
+	[FIELD_NW_DST] = { FIELD_NW_DST, "nw_dst", { "ip_dst" }, "NXM_OF_IP_DST",
 		PLAIN(nw_dst, FIELD_SYN_IPV4), .maskable = true, .settable = true,
 		.match_pre = FIELD_PRE_L3, .action_pre = FIELD_PRE_IPV4,
 		.mod_action = "mod_nw_dst" },
@@ -104,16 +105,16 @@ static const struct field_desc fields[FIELD_N] = {
 	[FIELD_NW_TTL] = { FIELD_NW_TTL, "nw_ttl", { NULL }, "NXM_NX_IP_TTL",
 		PLAIN(nw_ttl, FIELD_SYN_DEC), .settable = true,
 		.match_pre = FIELD_PRE_IP_ANY, .action_pre = FIELD_PRE_IP_ANY },
-	L4_PORT(TP_SRC, "tp_src", tp_src, NULL, FIELD_PRE_L4, "mod_tp_src"),
-	L4_PORT(TP_DST, "tp_dst", tp_dst, NULL, FIELD_PRE_L4, "mod_tp_dst"),
+	L4_PORT(TP_SRC, "tp_src", tp_src, NULL, FIELD_PRE_PORTS, "mod_tp_src"),
+	L4_PORT(TP_DST, "tp_dst", tp_dst, NULL, FIELD_PRE_PORTS, "mod_tp_dst"),
 	L4_PORT(TCP_SRC, "tcp_src", tp_src, "NXM_OF_TCP_SRC", FIELD_PRE_TCP, "mod_tp_src"),
 	L4_PORT(TCP_DST, "tcp_dst", tp_dst, "NXM_OF_TCP_DST", FIELD_PRE_TCP, "mod_tp_dst"),
 	L4_PORT(UDP_SRC, "udp_src", tp_src, "NXM_OF_UDP_SRC", FIELD_PRE_UDP, "mod_tp_src"),
 	L4_PORT(UDP_DST, "udp_dst", tp_dst, "NXM_OF_UDP_DST", FIELD_PRE_UDP, "mod_tp_dst"),
 	L4_PORT(SCTP_SRC, "sctp_src", tp_src, NULL, FIELD_PRE_SCTP, "mod_tp_src"),
 	L4_PORT(SCTP_DST, "sctp_dst", tp_dst, NULL, FIELD_PRE_SCTP, "mod_tp_dst"),
-	ICMP(ICMP_TYPE, "icmp_type", "icmpv4_type", tp_src, "NXM_OF_ICMP_TYPE", FIELD_PRE_ICMPV4),
-	ICMP(ICMP_CODE, "icmp_code", "icmpv4_code", tp_dst, "NXM_OF_ICMP_CODE", FIELD_PRE_ICMPV4),
+	ICMP(ICMP_TYPE, "icmp_type", NULL, tp_src, "NXM_OF_ICMP_TYPE", FIELD_PRE_ICMPV4),
+	ICMP(ICMP_CODE, "icmp_code", NULL, tp_dst, "NXM_OF_ICMP_CODE", FIELD_PRE_ICMPV4),
 	ICMP(ICMPV6_TYPE, "icmpv6_type", NULL, tp_src, "NXM_NX_ICMPV6_TYPE", FIELD_PRE_ICMPV6),
 	ICMP(ICMPV6_CODE, "icmpv6_code", NULL, tp_dst, "NXM_NX_ICMPV6_CODE", FIELD_PRE_ICMPV6),
 	[FIELD_ARP_SHA] = { FIELD_ARP_SHA, "arp_sha", { NULL }, "NXM_NX_ARP_SHA",
@@ -149,6 +150,7 @@ static const struct {
 	[FIELD_PRE_IPV6] = { "ipv6", "ipv6" },
 	[FIELD_PRE_ARP] = { "arp", "arp" },
 	[FIELD_PRE_L4] = { "tcp, udp, sctp, icmp or icmp6", "tcp" },
+	[FIELD_PRE_PORTS] = { "tcp, udp or sctp", "tcp" },
 	[FIELD_PRE_TCP] = { "tcp or tcp6", "tcp" },
 	[FIELD_PRE_UDP] = { "udp or udp6", "udp" },
 	[FIELD_PRE_SCTP] = { "sctp or sctp6", "sctp" },
@@ -417,7 +419,8 @@ parse_ip_mask(const struct field_desc *f, const char *s, union field_value *m, c
 	unsigned int bits = f->size * 8;
 	uint64_t n;
 
-	if (strspn(s, "0123456789") == strlen(s)) {
+	/* Like ovs-ofctl, an IPv6 mask that starts with a digit is a prefix length. */
+	if (strspn(s, "0123456789") == strlen(s) || (f->size == 16 && isdigit((unsigned char)*s))) {
 		if (!str_to_u64(s, bits, &n))
 			return fail(err, err_size, "prefix length not between 0 and %u", bits);
 		prefix_mask(m, f->size, (unsigned int)n);
@@ -565,7 +568,9 @@ format_int(const struct field_desc *f, const union field_value *v, const union f
 
 	if (f->syntax == FIELD_SYN_HEX4)
 		strbuf_printf(sb, "0x%04" PRIx64, x);
-	else if (f->syntax == FIELD_SYN_HEX || masked)
+	else if (masked)
+		strbuf_printf(sb, "0x%" PRIx64, x);
+	else if (f->syntax == FIELD_SYN_HEX)
 		strbuf_printf(sb, "%#" PRIx64, x);
 	else
 		strbuf_printf(sb, "%" PRIu64, x);

@@ -70,6 +70,7 @@ enum field_prereq {
 	FIELD_PRE_IPV6,
 	FIELD_PRE_ARP,
 	FIELD_PRE_L4,          /* ip/ipv6 with tcp, udp, sctp, icmp or icmp6. */
+	FIELD_PRE_PORTS,       /* ip/ipv6 with tcp, udp or sctp. */
 	FIELD_PRE_TCP,
 	FIELD_PRE_UDP,
 	FIELD_PRE_SCTP,

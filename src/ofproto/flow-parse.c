@@ -21,7 +21,6 @@ struct fparse {
 	struct ofp_flow_spec *spec;
 	const struct kv *kv;                 /* The item being parsed. */
 	const char *typed[FIELD_N];          /* Item that last set each field, for errors. */
-	size_t typed_len[FIELD_N];
 	bool has_cookie_mask;
 	const char *actions;                 /* Text after "actions=", or NULL. */
 	char *err;
@@ -132,6 +131,13 @@ static const struct {
 	{ "hard_timeout", parse_hard },
 };
 
+/* Remembers that the current item set field 'id' (a keyword like "tcp" sets nw_proto). */
+static void
+note_typed(struct fparse *fp, enum field_id id)
+{
+	fp->typed[id] = fp->kv->item;
+}
+
 /* A match field item "name=value[/mask]". */
 static int
 parse_field(struct fparse *fp, const struct field_desc *f, const char *s)
@@ -150,8 +156,7 @@ parse_field(struct fparse *fp, const struct field_desc *f, const char *s)
 		field_value_set_u64(&v, f->size, 0);
 	}
 	match_set(&fp->spec->match, f, &v, &mask);
-	fp->typed[f->id] = fp->kv->item;
-	fp->typed_len[f->id] = fp->kv->item_len;
+	note_typed(fp, f->id);
 	return 0;
 }
 
@@ -171,7 +176,9 @@ parse_match_item(struct fparse *fp)
 		error = spec_keys[i].parse(fp, value);
 	else if (f && f->matchable)
 		error = parse_field(fp, f, value);
-	else if (!match_set_proto(&fp->spec->match, key)) {
+	else if (match_set_proto(&fp->spec->match, key))
+		note_typed(fp, FIELD_NW_PROTO);
+	else {
 		snprintf(fp->err, fp->err_size, "unknown field \"%s\"", key);
 		error = -EINVAL;
 	}
@@ -203,20 +210,36 @@ check_prereqs(struct fparse *fp)
 	return 0;
 }
 
+/*
+ * ICMP type and code are one byte each: a port match under icmp/icmp6 keeps its low byte,
+ * exactly, as OVS leaves it once the flow has gone through NXM (tp_src=0x150b is type 11).
+ */
+static void
+normalize_icmp(struct match *m)
+{
+	static const enum field_id ids[] = { FIELD_ICMP_TYPE, FIELD_ICMP_CODE };
+
+	if (!match_prereq_ok(m, FIELD_PRE_ICMPV4) && !match_prereq_ok(m, FIELD_PRE_ICMPV6))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		const struct field_desc *f = field_get_desc(ids[i]);
+		union field_value v, mask;
+
+		match_get(m, f, &v, &mask);
+		if (!field_value_is_zero(&mask, f->size))
+			match_set(m, f, &v, NULL);
+	}
+}
+
 /* Parses the match part, stopping at "actions=" (whose text is left in 'fp->actions'). */
 static int
 parse_items(struct fparse *fp, const char *text)
 {
-	enum kv_result r;
 	struct kv kv;
 	int error = 0;
 
 	fp->kv = &kv;
-	while (!error && (r = kv_next(&text, &kv)) != KV_END) {
-		if (r == KV_ERROR) {
-			snprintf(fp->err, fp->err_size, "\"%s\": unbalanced parentheses", kv.item);
-			return -EINVAL;
-		}
+	while (!error && kv_next(&text, &kv)) {
 		if ((kv_key_is(&kv, "actions", false) || kv_key_is(&kv, "action", false)) &&
 		    kv.delim == '=') {
 			fp->actions = kv.value;
@@ -265,6 +288,8 @@ flow_parse(const char *text, const struct flow_parse_ctx *ctx, struct ofp_flow_s
 	error = parse_items(&fp, text);
 	if (!error)
 		error = check_prereqs(&fp);
+	if (!error)
+		normalize_icmp(&out->match);
 	if (!error)
 		error = parse_actions(&fp);
 	if (error)

@@ -8,9 +8,10 @@
 #define KV_SPACE " \t\r\n"
 #define KV_SEP ", \t\r\n"
 
-/* Length of a value starting at 's': up to a separator outside parentheses. -1 if a '(' is
- * not closed. With 'close' set, stops at the ')' that closes an already open one instead. */
-static long
+/* Length of a value starting at 's': up to a separator outside parentheses. With 'close'
+ * set, stops at the ')' that closes an already open one instead. Like ovs-ofctl, a '(' left
+ * open runs to the end of the string. */
+static size_t
 value_span(const char *s, bool close)
 {
 	int depth = close ? 1 : 0;
@@ -21,22 +22,22 @@ value_span(const char *s, bool close)
 			depth++;
 		} else if (s[i] == ')') {
 			if (--depth == 0 && close)
-				return (long)i;
+				return i;
 		} else if (!depth && strchr(KV_SEP, s[i])) {
 			break;
 		}
 	}
-	return depth > 0 ? -1 : (long)i;
+	return i;
 }
 
-enum kv_result
+bool
 kv_next(const char **pos, struct kv *kv)
 {
 	const char *p = *pos + strspn(*pos, KV_SEP);
-	long n;
+	size_t n;
 
 	if (!*p)
-		return KV_END;
+		return false;
 	memset(kv, 0, sizeof *kv);
 	kv->item = kv->key = p;
 	kv->key_len = strcspn(p, "=:(" KV_SEP);
@@ -48,17 +49,15 @@ kv_next(const char **pos, struct kv *kv)
 		if (kv->delim != '(')
 			p += strspn(p, KV_SPACE);
 		n = value_span(p, kv->delim == '(');
-		if (n < 0)
-			return KV_ERROR;
 		kv->value = p;
-		kv->value_len = (size_t)n;
-		p += n + (kv->delim == '(');
+		kv->value_len = n;
+		p += n + (kv->delim == '(' && p[n] == ')');
 	} else {
 		p = kv->key + kv->key_len;
 	}
 	kv->item_len = (size_t)(p - kv->item);
 	*pos = p;
-	return KV_ITEM;
+	return true;
 }
 
 bool

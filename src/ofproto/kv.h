@@ -22,10 +22,8 @@ struct kv {
 	char delim;             /* '=', ':', '(' or '\0' when there is no value. */
 };
 
-enum kv_result { KV_END, KV_ITEM, KV_ERROR };
-
-/* Reads the next item at '*pos' and advances '*pos' past it. KV_ERROR: unbalanced '('. */
-enum kv_result kv_next(const char **pos, struct kv *kv);
+/* Reads the next item at '*pos' and advances '*pos' past it; false at the end. */
+bool kv_next(const char **pos, struct kv *kv);
 
 /* Whether the key is exactly 'name' (case-sensitive or not). */
 bool kv_key_is(const struct kv *kv, const char *name, bool nocase);

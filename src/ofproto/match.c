@@ -93,16 +93,14 @@ is_ip_proto(const struct match *m, int proto)
 	return is_ip_any(match_dl_type(m)) && match_nw_proto(m) == proto;
 }
 
+/* Whether 'm' has a transport header with ports or ICMP type/code for its IP version. */
 static bool
 is_l4(const struct match *m)
 {
-	static const int protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_ICMP,
-	                              IPPROTO_ICMPV6 };
+	int icmp = match_dl_type(m) == ETH_TYPE_IP ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 
-	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)
-		if (is_ip_proto(m, protos[i]))
-			return true;
-	return false;
+	return is_ip_proto(m, IPPROTO_TCP) || is_ip_proto(m, IPPROTO_UDP) ||
+	       is_ip_proto(m, IPPROTO_SCTP) || is_ip_proto(m, icmp);
 }
 
 bool
@@ -128,6 +126,9 @@ match_prereq_ok(const struct match *m, enum field_prereq pre)
 		return is_arp(dl_type);
 	case FIELD_PRE_L4:
 		return is_l4(m);
+	case FIELD_PRE_PORTS:
+		return is_ip_proto(m, IPPROTO_TCP) || is_ip_proto(m, IPPROTO_UDP) ||
+		       is_ip_proto(m, IPPROTO_SCTP);
 	case FIELD_PRE_TCP:
 		return is_ip_proto(m, IPPROTO_TCP);
 	case FIELD_PRE_UDP:
