@@ -342,21 +342,12 @@ parse_mod(struct aparse *ap, enum field_id field)
 		return item_error(ap, "%s", reason);
 	if (add_set_field(ap, f, field, &v))
 		return -EINVAL;
-	/* OVS's mod_vlan_* push a tag on untagged packets; set_field does not. */
+	/* OVS's mod_vlan_* push a tag on untagged packets; set_field does not. Where a tag is
+	 * sure to be there the two are the same, and are stored the same. */
 	if (f->present) {
-		ap->acts[ap->n - 1].set_field.push_vlan = true;
+		ap->acts[ap->n - 1].set_field.push_vlan = ap->vlans == 0;
 		ap->vlans = MAX(ap->vlans, 1);
 	}
-	return 0;
-}
-
-static int
-add_load(struct aparse *ap, const struct subfield *dst, const union field_value *v128)
-{
-	struct action *a = add_action(ap, ACTION_LOAD);
-
-	a->load.dst = *dst;
-	a->load.value = *v128;
 	return 0;
 }
 
@@ -369,6 +360,21 @@ u128_bits(const union field_value *v, unsigned int ofs, unsigned int n,
 	u128_shift_right(out, ofs);
 	for (unsigned int bit = n; bit < 128; bit++)
 		out->be[15 - bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+/* Adds a load, cut into loads of 64 bits at most, low bits first, as OpenFlow carries it. */
+static int
+add_load(struct aparse *ap, const struct subfield *dst, const union field_value *v128)
+{
+	for (unsigned int start = 0; start < dst->n_bits; start += 64) {
+		struct action *a = add_action(ap, ACTION_LOAD);
+
+		a->load.dst = *dst;
+		a->load.dst.ofs = (uint8_t)(dst->ofs + start);
+		a->load.dst.n_bits = (uint8_t)MIN(64u, dst->n_bits - start);
+		u128_bits(v128, start, a->load.dst.n_bits, &a->load.value);
+	}
+	return 0;
 }
 
 /* set_field with a mask becomes one load per run of 1 bits in the mask, low bits first. */
@@ -556,13 +562,15 @@ parse_item(struct aparse *ap)
 	for (size_t i = 0; i < ARRAY_SIZE(parsers); i++)
 		if (kv_key_is(kv, parsers[i].name, true))
 			return parsers[i].parse(ap, parsers[i].field);
-	/* A bare port ("1", "LOCAL", "in_port") outputs to it. */
+	/* A bare port ("1", "LOCAL", "in_port", a port name) outputs to it. */
 	if (!kv->delim) {
-		char *port = kv_strdup(kv->key, kv->key_len);
-		int error = add_output(ap, port);
+		char *name = kv_strdup(kv->key, kv->key_len);
+		uint32_t port;
+		int error = parse_port(ap, name, &port) ? add_output(ap, name) : -ENOENT;
 
-		free(port);
-		return error;
+		free(name);
+		if (error != -ENOENT)
+			return error;
 	}
 	snprintf(ap->err, ap->err_size, "unknown action \"%.*s\"", (int)kv->key_len, kv->key);
 	return -EINVAL;

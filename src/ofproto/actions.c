@@ -46,20 +46,13 @@ format_subfield(enum field_id id, unsigned int ofs, unsigned int n_bits, struct 
 		strbuf_printf(sb, "[%u..%u]", ofs, ofs + n_bits - 1);
 }
 
-/* A load wider than 64 bits prints as one load per 64 bits, low bits first, as OVS does. */
 static void
 format_load(const struct action *a, struct strbuf *sb)
 {
 	const struct subfield *dst = &a->load.dst;
 
-	for (unsigned int start = 0; start < dst->n_bits; start += 64) {
-		unsigned int n = MIN(64u, dst->n_bits - start);
-
-		if (start)
-			strbuf_putc(sb, ',');
-		strbuf_printf(sb, "load:%#" PRIx64 "->", value_bits(&a->load.value, start, n));
-		format_subfield(dst->field, dst->ofs + start, n, sb);
-	}
+	strbuf_printf(sb, "load:%#" PRIx64 "->", value_bits(&a->load.value, 0, dst->n_bits));
+	format_subfield(dst->field, dst->ofs, dst->n_bits, sb);
 }
 
 static void

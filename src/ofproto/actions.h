@@ -61,11 +61,12 @@ struct action {
 		struct {
 			enum field_id field;    /* A field with a 'mod_action'. */
 			union field_value value;
-			bool push_vlan;         /* mod_vlan_*: push a tag if there is none. */
+			bool push_vlan;         /* mod_vlan_* where the packet may be untagged:
+			                         * push a tag if there is none. */
 		} set_field;
 		struct {
-			struct subfield dst;
-			union field_value value; /* Right-aligned, 'dst.n_bits' wide. */
+			struct subfield dst;    /* At most 64 bits: wider loads are split. */
+			union field_value value; /* A 128-bit big-endian integer. */
 		} load;
 		struct {
 			struct subfield src, dst; /* Same width. */
