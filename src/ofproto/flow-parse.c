@@ -240,10 +240,14 @@ parse_items(struct fparse *fp, const char *text)
 
 	fp->kv = &kv;
 	while (!error && kv_next(&text, &kv)) {
-		if ((kv_key_is(&kv, "actions", false) || kv_key_is(&kv, "action", false)) &&
-		    kv.delim == '=') {
-			fp->actions = kv.value;
-			return 0;
+		if (kv_key_is(&kv, "actions", false) || kv_key_is(&kv, "action", false)) {
+			/* As in ovs-ofctl, spaces may surround this '=' ("actions = drop"). */
+			const char *eq = kv.key + kv.key_len + strspn(kv.key + kv.key_len, " \t");
+
+			if (*eq == '=') {
+				fp->actions = eq + 1;
+				return 0;
+			}
 		}
 		error = parse_match_item(fp);
 	}

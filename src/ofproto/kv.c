@@ -5,7 +5,6 @@
 
 #include "util.h"
 
-#define KV_SPACE " \t\r\n"
 #define KV_SEP ", \t\r\n"
 
 /* Length of a value starting at 's': up to a separator outside parentheses. With 'close'
@@ -42,18 +41,13 @@ kv_next(const char **pos, struct kv *kv)
 	kv->item = kv->key = p;
 	kv->key_len = strcspn(p, "=:(" KV_SEP);
 	p += kv->key_len;
-	p += strspn(p, KV_SPACE);
 	kv->value = p;
 	if (*p == '=' || *p == ':' || *p == '(') {
 		kv->delim = *p++;
-		if (kv->delim != '(')
-			p += strspn(p, KV_SPACE);
 		n = value_span(p, kv->delim == '(');
 		kv->value = p;
 		kv->value_len = n;
 		p += n + (kv->delim == '(' && p[n] == ')');
-	} else {
-		p = kv->key + kv->key_len;
 	}
 	kv->item_len = (size_t)(p - kv->item);
 	*pos = p;

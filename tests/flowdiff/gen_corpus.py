@@ -44,6 +44,8 @@ FIXED = README_LISP + [ARP_RESPONDER] + [
     "actions=load:0xff->NXM_OF_ETH_SRC[50]", "actions=set_tunnel:0x1234567890",
     "actions=set_tunnel64:5", "tun_id=0x1234567890abcdef,actions=set_tunnel:0xffffffffffffffff",
     "actions=push_vlan:0x8100,output:1", "actions=push_vlan:0x1234",
+    "ip,nw_src= 1.2.3.4,actions=drop", "ip,nw_src =1.2.3.4,actions=drop", "ip actions =drop",
+    "actions=note: output:1", "actions=output: 1",
 ]
 
 MACS = ["00:00:00:00:00:01", "02:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:fb"]
