@@ -164,6 +164,8 @@ tunnel_input(void *arg, uint32_t events UNUSED)
 				drops[DROP_LISP_NO_PORT]++;
 				continue;
 			}
+			if (lisp_port_cfg(port->ofport.netdev)->ttl < 0)
+				lisp_rx_lower_ttl(rx_batch.pkts[i]);
 			if (port != cur && sub.count)
 				tunnel_deliver(cur, &sub);
 			cur = port;
