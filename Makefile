@@ -5,7 +5,9 @@ ASAN   ?= build-asan
 PYTHON ?= /usr/bin/python3
 MESON_OPTS ?=
 
-.PHONY: all deps install test unit-test system-test asan-test demo clean
+BENCH  ?= build-bench
+
+.PHONY: all deps install test unit-test system-test asan-test demo bench clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -44,5 +46,11 @@ demo: deps
 	$(MAKE) all
 	$(PYTHON) scripts/demo.py --build $(abspath $(BUILD))
 
+# Benchmarks (not tests): an optimised build, figures as ratios against a baseline of the same run.
+bench: deps
+	[ -f $(BENCH)/build.ninja ] || meson setup $(BENCH) --buildtype=release
+	ninja -C $(BENCH)
+	sh bench/classifier/run.sh $(BENCH) bench/results
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(BENCH)

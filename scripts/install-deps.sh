@@ -7,7 +7,7 @@ PACKAGES="
 build-essential meson ninja-build pkg-config clang
 libjansson-dev libmnl-dev libcmocka-dev liburcu-dev libpcap-dev libssl-dev
 python3-pytest python3-scapy tshark
-iproute2 iputils-ping ethtool tcpdump procps
+iproute2 iputils-ping ethtool tcpdump procps valgrind
 openvswitch-common
 "
 

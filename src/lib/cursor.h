@@ -86,7 +86,7 @@ cursor_u32be(struct cursor *c, uint32_t *v)
 static inline bool
 cursor_u64be(struct cursor *c, uint64_t *v)
 {
-	uint32_t hi, lo;
+	uint32_t hi = 0, lo = 0;
 
 	if (c->left < 8)
 		return false;

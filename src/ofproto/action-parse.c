@@ -207,7 +207,7 @@ static int
 parse_goto_table(struct aparse *ap, enum field_id field UNUSED)
 {
 	struct action *a;
-	uint8_t table;
+	uint8_t table = 0;
 
 	if (parse_table(ap, ap->arg, &table))
 		return -EINVAL;

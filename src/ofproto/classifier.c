@@ -118,16 +118,51 @@ resort(struct classifier *cls)
 	qsort(cls->subtables, cls->n_subtables, sizeof *cls->subtables, cmp_subtable);
 }
 
+/* Whether 'a' comes before 'b' in a same-value list (and wins lookups over it). */
+static bool
+precedes(const struct cls_rule *a, const struct cls_rule *b)
+{
+	return a->priority > b->priority || (a->priority == b->priority && a->seq < b->seq);
+}
+
+/* The head of the list of rules with the same value as 'rule' in 'st', or NULL. */
+static struct cls_rule *
+find_head(const struct cls_subtable *st, const struct flow *value, uint32_t hash)
+{
+	struct cls_rule *r;
+
+	HMAP_FOR_EACH_WITH_HASH(r, node, hash, &st->rules)
+		if (flow_equal(&r->value, value))
+			return r;
+	return NULL;
+}
+
 void
 classifier_insert(struct classifier *cls, struct cls_rule *rule)
 {
 	struct cls_subtable *st = find_subtable(cls, &rule->mask);
+	struct cls_rule *head, **p;
+	uint32_t hash;
 
 	if (!st)
 		st = create_subtable(cls, &rule->mask);
 	rule->seq = cls->next_seq++;
 	rule->subtable = st;
-	hmap_insert(&st->rules, &rule->node, subtable_hash(st, &rule->value));
+	rule->next_same = NULL;
+	hash = subtable_hash(st, &rule->value);
+	head = find_head(st, &rule->value, hash);
+	if (!head) {
+		hmap_insert(&st->rules, &rule->node, hash);
+	} else if (precedes(rule, head)) {
+		hmap_remove(&st->rules, &head->node);
+		rule->next_same = head;
+		hmap_insert(&st->rules, &rule->node, hash);
+	} else {
+		for (p = &head->next_same; *p && precedes(*p, rule); p = &(*p)->next_same)
+			continue;
+		rule->next_same = *p;
+		*p = rule;
+	}
 	if (!st->n_rules++ || rule->priority > st->max_priority) {
 		st->max_priority = rule->priority;
 		resort(cls);
@@ -141,10 +176,29 @@ recompute_max(struct cls_subtable *st)
 {
 	struct cls_rule *r;
 
+	/* Heads carry their list's highest priority. */
 	st->max_priority = 0;
 	HMAP_FOR_EACH_SAFE(r, node, &st->rules)
 		if (r->priority > st->max_priority)
 			st->max_priority = r->priority;
+}
+
+/* Takes 'rule' out of its subtable's hash table or same-value list. */
+static void
+unlink_rule(struct cls_subtable *st, struct cls_rule *rule)
+{
+	uint32_t hash = subtable_hash(st, &rule->value);
+	struct cls_rule *head = find_head(st, &rule->value, hash), **p;
+
+	if (head == rule) {
+		hmap_remove(&st->rules, &rule->node);
+		if (rule->next_same)
+			hmap_insert(&st->rules, &rule->next_same->node, hash);
+		return;
+	}
+	for (p = &head->next_same; *p != rule; p = &(*p)->next_same)
+		continue;
+	*p = rule->next_same;
 }
 
 void
@@ -152,7 +206,7 @@ classifier_remove(struct classifier *cls, struct cls_rule *rule)
 {
 	struct cls_subtable *st = rule->subtable;
 
-	hmap_remove(&st->rules, &rule->node);
+	unlink_rule(st, rule);
 	rule->subtable = NULL;
 	cls->n_rules--;
 	cls->generation++;
@@ -195,6 +249,7 @@ classifier_lookup(const struct classifier *cls, const struct flow *flow)
 		if (best && st->max_priority < best->priority)
 			break;
 		h = subtable_hash(st, flow);
+		/* Only heads are in the table, and a head beats the rest of its list. */
 		HMAP_FOR_EACH_WITH_HASH(r, node, h, &st->rules)
 			if (subtable_matches(st, r, flow) && better(r, best))
 				best = r;
@@ -212,8 +267,8 @@ classifier_find_exact(const struct classifier *cls, const struct flow *value,
 	if (!st)
 		return NULL;
 	cls_rule_init(&probe, value, mask, priority);
-	HMAP_FOR_EACH_WITH_HASH(r, node, subtable_hash(st, &probe.value), &st->rules)
-		if (r->priority == priority && flow_equal(&r->value, &probe.value))
+	for (r = find_head(st, &probe.value, subtable_hash(st, &probe.value)); r; r = r->next_same)
+		if (r->priority == priority)
 			return r;
 	return NULL;
 }
@@ -229,7 +284,8 @@ classifier_for_each(const struct classifier *cls, void (*cb)(struct cls_rule *, 
 		struct cls_rule *r;
 
 		HMAP_FOR_EACH_SAFE(r, node, &cls->subtables[i]->rules)
-			rules[n++] = r;
+			for (struct cls_rule *s = r; s; s = s->next_same)
+				rules[n++] = s;
 	}
 	for (size_t i = 0; i < n; i++)
 		cb(rules[i], aux);

@@ -5,6 +5,9 @@
  * Subtables are kept sorted by the highest priority they hold, and the search stops as soon as
  * no remaining subtable can beat the best match found.
  *
+ * Rules with the same mask and value (differing in priority) share one hash entry: a list in
+ * lookup order, so a lookup probes each subtable once however many such rules there are.
+ *
  * Ties: among rules of equal priority that match the same packet, the one inserted first wins
  * (OpenFlow leaves this undefined; a fixed rule makes behaviour repeatable and testable).
  *
@@ -23,7 +26,8 @@
 struct cls_subtable;
 
 struct cls_rule {
-	struct hmap_node node;           /* In subtable->rules, by hash of 'value'. */
+	struct hmap_node node;           /* In subtable->rules, by hash of 'value' (heads only). */
+	struct cls_rule *next_same;      /* Next rule with this mask and value, lower in order. */
 	struct flow value;               /* Match value, already masked. */
 	struct flow mask;                /* 1 bits must match. */
 	int priority;                    /* Higher wins. */

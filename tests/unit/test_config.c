@@ -241,7 +241,7 @@ test_missing_file_is_empty(void **state)
 static void
 expect_load_error(const char *text, size_t size, const char *want)
 {
-	char err[512] = "", *path = path_in_dir("bad.json"), prefix[600];
+	char err[512] = "", *path = path_in_dir("bad.json"), prefix[PATH_MAX + 8];
 	struct cfg cfg;
 
 	write_file(path, text, size);
