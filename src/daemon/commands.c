@@ -28,7 +28,7 @@ struct txn {
 	struct cfg cfg;   /* The configuration being edited: a copy of the running one. */
 	bool dirty;       /* Whether a command changed 'cfg'. */
 	const char *touched_verb[64]; /* Verb that last changed each port (by index below). */
-	const char *touched_port[64];
+	char touched_port[64][IFNAMSIZ];
 	size_t n_touched;
 };
 
@@ -59,7 +59,7 @@ touch(struct txn *txn, const char *verb, const char *port)
 {
 	if (txn->n_touched < ARRAY_SIZE(txn->touched_port)) {
 		txn->touched_verb[txn->n_touched] = verb;
-		txn->touched_port[txn->n_touched++] = port;
+		str_copy(txn->touched_port[txn->n_touched++], port, IFNAMSIZ);
 	}
 	txn->dirty = true;
 }

@@ -99,6 +99,8 @@ afpacket_setup(struct netdev_afpacket *d)
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1)) ||
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1)) ||
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) ||
+	    /* A frame the kernel cannot send is skipped, not left to block the ring forever. */
+	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_LOSS, 1)) ||
 	    (err = afpacket_setup_rings(d)))
 		return err;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0 ||
@@ -232,10 +234,7 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 	uint8_t *data = (uint8_t *)h + TX_DATA_OFFSET;
 
-	if (status == TP_STATUS_WRONG_FORMAT) {
-		/* The kernel refused what we put here last time round the ring. */
-		dev->stats.tx_errors++;
-	} else if (status != TP_STATUS_AVAILABLE) {
+	if (status != TP_STATUS_AVAILABLE) {
 		dev->stats.tx_dropped++;
 		return;
 	}
@@ -249,19 +248,25 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	dev->tx_pending = true;
 }
 
-/* Takes back frames the kernel would not send, counting them as dropped. */
+/*
+ * Takes back frames the kernel would not send, counting them as dropped. The kernel sends from
+ * its own position in the ring onwards and never skips a frame, so the refused frames are the
+ * run just before ours: rewind over it to stay in step.
+ */
 static void
 afpacket_discard_queued(struct netdev_afpacket *d)
 {
-	for (unsigned int i = 0; i < d->tx.n; i++) {
+	for (unsigned int k = 0; k < d->tx.n; k++) {
+		unsigned int i = (d->tx.next + d->tx.n - 1) % d->tx.n;
 		struct tpacket2_hdr *h = ring_frame(&d->tx, i);
 
-		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) == TP_STATUS_SEND_REQUEST) {
-			__atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
-			d->up.stats.tx_packets--;
-			d->up.stats.tx_bytes -= h->tp_len - VNET_SIZE;
-			d->up.stats.tx_dropped++;
-		}
+		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_SEND_REQUEST)
+			break;
+		h->tp_status = TP_STATUS_AVAILABLE;
+		d->tx.next = i;
+		d->up.stats.tx_packets--;
+		d->up.stats.tx_bytes -= h->tp_len - VNET_SIZE;
+		d->up.stats.tx_dropped++;
 	}
 }
 

@@ -1,0 +1,237 @@
+#include "classifier.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "util.h"
+
+struct cls_subtable {
+	struct flow mask;       /* Shared by all its rules. */
+	struct hmap rules;      /* struct cls_rule by hash of masked value. */
+	int max_priority;       /* Highest priority among its rules. */
+	size_t n_rules;
+	uint8_t words[FLOW_U64S]; /* Indexes of the mask's non-zero 64-bit words. */
+	size_t n_words;
+};
+
+static const uint64_t *
+words_of(const struct flow *f)
+{
+	return (const uint64_t *)(const void *)f;
+}
+
+/* Hash of 'flow' masked by the subtable's mask, looking only at words the mask uses. */
+static uint32_t
+subtable_hash(const struct cls_subtable *st, const struct flow *flow)
+{
+	const uint64_t *f = words_of(flow), *m = words_of(&st->mask);
+	uint32_t h = 0;
+
+	for (size_t i = 0; i < st->n_words; i++)
+		h = hash_add64(h, f[st->words[i]] & m[st->words[i]]);
+	return hash_finish(h, (uint32_t)st->n_words);
+}
+
+static bool
+subtable_matches(const struct cls_subtable *st, const struct cls_rule *r, const struct flow *flow)
+{
+	const uint64_t *f = words_of(flow), *m = words_of(&st->mask), *v = words_of(&r->value);
+
+	for (size_t i = 0; i < st->n_words; i++) {
+		size_t w = st->words[i];
+
+		if ((f[w] & m[w]) != v[w])
+			return false;
+	}
+	return true;
+}
+
+void
+classifier_init(struct classifier *cls)
+{
+	memset(cls, 0, sizeof *cls);
+}
+
+void
+classifier_destroy(struct classifier *cls)
+{
+	for (size_t i = 0; i < cls->n_subtables; i++) {
+		hmap_destroy(&cls->subtables[i]->rules);
+		free(cls->subtables[i]);
+	}
+	free(cls->subtables);
+	classifier_init(cls);
+}
+
+void
+cls_rule_init(struct cls_rule *rule, const struct flow *value, const struct flow *mask,
+	      int priority)
+{
+	const uint64_t *v = words_of(value), *m = words_of(mask);
+	uint64_t *out = (uint64_t *)(void *)&rule->value;
+
+	memset(rule, 0, sizeof *rule);
+	for (size_t i = 0; i < FLOW_U64S; i++)
+		out[i] = v[i] & m[i];
+	rule->mask = *mask;
+	rule->priority = priority;
+}
+
+static struct cls_subtable *
+find_subtable(const struct classifier *cls, const struct flow *mask)
+{
+	for (size_t i = 0; i < cls->n_subtables; i++)
+		if (flow_equal(&cls->subtables[i]->mask, mask))
+			return cls->subtables[i];
+	return NULL;
+}
+
+static struct cls_subtable *
+create_subtable(struct classifier *cls, const struct flow *mask)
+{
+	struct cls_subtable *st = xcalloc(1, sizeof *st);
+	const uint64_t *m = words_of(mask);
+
+	st->mask = *mask;
+	hmap_init(&st->rules);
+	for (size_t i = 0; i < FLOW_U64S; i++)
+		if (m[i])
+			st->words[st->n_words++] = (uint8_t)i;
+	cls->subtables = xrealloc(cls->subtables, (cls->n_subtables + 1) * sizeof *cls->subtables);
+	cls->subtables[cls->n_subtables++] = st;
+	return st;
+}
+
+static int
+cmp_subtable(const void *a, const void *b)
+{
+	const struct cls_subtable *x = *(struct cls_subtable *const *)a;
+	const struct cls_subtable *y = *(struct cls_subtable *const *)b;
+
+	return x->max_priority > y->max_priority ? -1 : x->max_priority < y->max_priority;
+}
+
+static void
+resort(struct classifier *cls)
+{
+	qsort(cls->subtables, cls->n_subtables, sizeof *cls->subtables, cmp_subtable);
+}
+
+void
+classifier_insert(struct classifier *cls, struct cls_rule *rule)
+{
+	struct cls_subtable *st = find_subtable(cls, &rule->mask);
+
+	if (!st)
+		st = create_subtable(cls, &rule->mask);
+	rule->seq = cls->next_seq++;
+	rule->subtable = st;
+	hmap_insert(&st->rules, &rule->node, subtable_hash(st, &rule->value));
+	if (!st->n_rules++ || rule->priority > st->max_priority) {
+		st->max_priority = rule->priority;
+		resort(cls);
+	}
+	cls->n_rules++;
+	cls->generation++;
+}
+
+static void
+recompute_max(struct cls_subtable *st)
+{
+	struct cls_rule *r;
+
+	st->max_priority = 0;
+	HMAP_FOR_EACH_SAFE(r, node, &st->rules)
+		if (r->priority > st->max_priority)
+			st->max_priority = r->priority;
+}
+
+void
+classifier_remove(struct classifier *cls, struct cls_rule *rule)
+{
+	struct cls_subtable *st = rule->subtable;
+
+	hmap_remove(&st->rules, &rule->node);
+	rule->subtable = NULL;
+	cls->n_rules--;
+	cls->generation++;
+	if (--st->n_rules == 0) {
+		size_t i = 0;
+
+		while (cls->subtables[i] != st)
+			i++;
+		memmove(&cls->subtables[i], &cls->subtables[i + 1],
+			(cls->n_subtables - i - 1) * sizeof *cls->subtables);
+		cls->n_subtables--;
+		hmap_destroy(&st->rules);
+		free(st);
+		return;
+	}
+	if (rule->priority == st->max_priority) {
+		recompute_max(st);
+		resort(cls);
+	}
+}
+
+static bool
+better(const struct cls_rule *r, const struct cls_rule *best)
+{
+	return !best || r->priority > best->priority ||
+	       (r->priority == best->priority && r->seq < best->seq);
+}
+
+const struct cls_rule *
+classifier_lookup(const struct classifier *cls, const struct flow *flow)
+{
+	const struct cls_rule *best = NULL;
+
+	for (size_t i = 0; i < cls->n_subtables; i++) {
+		const struct cls_subtable *st = cls->subtables[i];
+		uint32_t h;
+		struct cls_rule *r;
+
+		/* Sorted by max priority: nothing further down can win. */
+		if (best && st->max_priority < best->priority)
+			break;
+		h = subtable_hash(st, flow);
+		HMAP_FOR_EACH_WITH_HASH(r, node, h, &st->rules)
+			if (subtable_matches(st, r, flow) && better(r, best))
+				best = r;
+	}
+	return best;
+}
+
+struct cls_rule *
+classifier_find_exact(const struct classifier *cls, const struct flow *value,
+		      const struct flow *mask, int priority)
+{
+	struct cls_subtable *st = find_subtable(cls, mask);
+	struct cls_rule probe, *r;
+
+	if (!st)
+		return NULL;
+	cls_rule_init(&probe, value, mask, priority);
+	HMAP_FOR_EACH_WITH_HASH(r, node, subtable_hash(st, &probe.value), &st->rules)
+		if (r->priority == priority && flow_equal(&r->value, &probe.value))
+			return r;
+	return NULL;
+}
+
+void
+classifier_for_each(const struct classifier *cls, void (*cb)(struct cls_rule *, void *), void *aux)
+{
+	/* Collect first: 'cb' may remove rules, and with them whole subtables. */
+	struct cls_rule **rules = xmalloc((cls->n_rules ? cls->n_rules : 1) * sizeof *rules);
+	size_t n = 0;
+
+	for (size_t i = 0; i < cls->n_subtables; i++) {
+		struct cls_rule *r;
+
+		HMAP_FOR_EACH_SAFE(r, node, &cls->subtables[i]->rules)
+			rules[n++] = r;
+	}
+	for (size_t i = 0; i < n; i++)
+		cb(rules[i], aux);
+	free(rules);
+}
