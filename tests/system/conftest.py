@@ -77,8 +77,7 @@ def two_vms(lab):
     vm1 = lab.vm(hv, "vm1", "p1", "10.0.0.1/24")
     vm2 = lab.vm(hv, "vm2", "p2", "10.0.0.2/24")
     d.ctl("add-br", "br0")
-    d.ctl("add-port", "br0", "p1")
-    d.ctl("add-port", "br0", "p2")
+    lsnet.attach(d, "br0", vm1, vm2)
     return types.SimpleNamespace(hv=hv, d=d, vm1=vm1, vm2=vm2)
 
 

@@ -46,8 +46,7 @@ def settle(d, bridge, port, direction, packets, timeout=5.0):
 
 
 def test_ping_across_bridge(sw):
-    """VM1 pings VM2 through br0: every echo is answered. The veths were created down in the hv
-    namespace; the daemon brought them up and made them promiscuous."""
+    """VM1 pings VM2 through br0: every echo is answered, and the ports are promiscuous."""
     sent, received, out = sw.vm1.ping(sw.vm2.addr, count=5, interval=0.1)
     assert (sent, received) == (5, 5), out
     for port in ("p1", "p2"):
@@ -69,7 +68,7 @@ def test_fdb_show_lists_both_vms(sw):
         lines = out.splitlines()
         assert (rc, err) == (0, "")
         assert lines[0] == " port  VLAN  MAC                Age"
-        assert sorted(re.sub(r"\d+$", "AGE", line) for line in lines[1:]) == sorted([
+        assert sorted(re.sub(r"  [ \d]{2}\d$", "  AGE", line) for line in lines[1:]) == sorted([
             f"    1     0  {sw.vm1.mac}  AGE",
             f"    2     0  {sw.vm2.mac}  AGE",
         ]), out
@@ -101,8 +100,7 @@ def test_dump_ports_counts_exact(sw, size):
     for port in ("p1", "p2"):
         assert after[port]["rx"]["dropped"] == after[port]["rx"]["errors"] == 0
         assert after[port]["tx"]["dropped"] == after[port]["tx"]["errors"] == 0
-        assert after[port]["drops"] == {"runt": 0, "hairpin": 0, "no_flow": 0,
-                                        "action_drop": 0}
+        assert after[port]["drops"] and set(after[port]["drops"].values()) == {0}
 
     # The text view shows the same numbers.
     rc, out, _ = d.ctl("dump-ports", "br0", "p1")
@@ -158,8 +156,7 @@ def test_port_added_while_traffic_flows(lab):
     vm2 = lab.vm(hv, "vm2", "p2", "10.0.0.2/24")
     vm3 = lab.vm(hv, "vm3", "p3", "10.0.0.3/24")
     d.ctl("add-br", "br0")
-    d.ctl("add-port", "br0", "p1")
-    d.ctl("add-port", "br0", "p2")
+    lsnet.attach(d, "br0", vm1, vm2)
     assert vm1.ping(vm2.addr, count=1)[:2] == (1, 1)
 
     count = 100
@@ -167,10 +164,37 @@ def test_port_added_while_traffic_flows(lab):
                      ns=vm1.ns)
     time.sleep(0.5)
     assert ping.poll() is None, "the ping ended before the port was added"
-    d.ctl("add-port", "br0", "p3")
+    lsnet.attach(d, "br0", vm3)
     assert ping.poll() is None, "the ping ended before the port was added"
     assert vm1.ping(vm3.addr, count=3, interval=0.1)[:2] == (3, 3)
     out, _ = ping.communicate(timeout=count * 0.02 + 10)
     assert lsnet.parse_ping(out) == (count, count), out
     assert d.ctl("list-ports", "br0")[1] == "p1\np2\np3\n"
     assert d.ctl("get", "Interface", "p3", "ofport")[1] == "3\n"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "daemon bug: a system port added while its interface is down loses the first frame sent "
+    "out of it (afpacket binds the socket before bringing the link up; the pending ENETDOWN "
+    "fails the first send, counted as tx drop)"))
+def test_first_frame_out_of_port_added_down(lab):
+    """
+    The veths are left down in the hv namespace; add-port brings them up. The very first
+    frame (VM1's ARP request, flooded to p2) must reach VM2: one ping with no ARP retry
+    (which comes only after 1 s) is answered.
+
+        [vm1] 10.0.0.1 == p1 (down until add-port) --+-- br0 (hv)
+        [vm2] 10.0.0.2 == p2 (down until add-port) --+
+    """
+    hv = lab.netns("hv")
+    d = lab.daemon(hv)
+    vm1 = lab.vm(hv, "vm1", "p1", "10.0.0.1/24")
+    vm2 = lab.vm(hv, "vm2", "p2", "10.0.0.2/24")
+    d.ctl("add-br", "br0")
+    d.ctl("add-port", "br0", "p1")
+    d.ctl("add-port", "br0", "p2")
+    for port in ("p1", "p2"):
+        assert "UP" in json.loads(hv.ip("-j", "link", "show", port).stdout)[0]["flags"]
+    assert vm1.ping(vm2.addr, count=1, wait=0.9)[:2] == (1, 1)
+    stats = d.port_stats("br0")
+    assert (stats["p1"]["tx"]["dropped"], stats["p2"]["tx"]["dropped"]) == (0, 0)
