@@ -7,6 +7,9 @@
 #include <sys/epoll.h>
 
 #include "config.h"
+#include "lisp-cfg.h"
+#include "lisp-port.h"
+#include "lisp-rx.h"
 #include "flow.h"
 #include "log.h"
 #include "loop.h"
@@ -21,11 +24,14 @@ static struct bridge **bridges;
 static size_t n_bridges;
 static struct pkt_batch rx_batch;
 
+static void tunnel_rx_closed(struct lisp_rx *rx);
+
 void
 bridge_init(void)
 {
 	for (int i = 0; i < PKT_BATCH; i++)
 		rx_batch.pkts[i] = pkt_alloc();
+	lisp_rx_on_close = tunnel_rx_closed;
 }
 
 struct bridge *
@@ -63,6 +69,130 @@ port_input(void *arg, uint32_t events UNUSED)
 	}
 }
 
+/* --- LISP receive: which lisp port a decapsulated packet belongs to. --- */
+
+/*
+ * How well lisp port 'port' matches a packet from the tunnel 't' on UDP port 'udp': -1 if not at
+ * all; else exact key and remote count more than "flow", as OVS tells its tunnel ports apart.
+ */
+static int
+lisp_match_score(const struct port *port, uint16_t udp, const struct pkt_tunnel *t)
+{
+	const struct lisp_cfg *cfg = lisp_port_cfg(port->ofport.netdev);
+	struct in6_addr src, dst;
+	int score = 0;
+
+	if (cfg->dst_port != udp)
+		return -1;
+	lisp_tunnel_addrs(t, &src, &dst);
+	if (cfg->in_key != LISP_FROM_FLOW) {
+		if ((uint64_t)cfg->in_key != t->id)
+			return -1;
+		score += 2;
+	}
+	if (cfg->remote.set) {
+		if (memcmp(&cfg->remote.addr, &src, sizeof src))
+			return -1;
+		score += 1;
+	}
+	if (cfg->local.set && memcmp(&cfg->local.addr, &dst, sizeof dst))
+		return -1;
+	return score;
+}
+
+/* The best lisp port for a packet; 'first' gets any lisp port on 'udp' (to count drops on). */
+static struct port *
+lisp_demux(uint16_t udp, const struct pkt_tunnel *t, struct port **first)
+{
+	struct port *best = NULL;
+	int best_score = -1;
+
+	for (size_t i = 0; i < n_bridges; i++) {
+		struct ofport *op;
+
+		HMAP_FOR_EACH_SAFE(op, node, &bridges[i]->ofproto.ports) {
+			struct port *port = CONTAINER_OF(op, struct port, ofport);
+			int score;
+
+			if (op->netdev->class != &netdev_lisp_class)
+				continue;
+			if (!*first && lisp_port_cfg(op->netdev)->dst_port == udp)
+				*first = port;
+			score = lisp_match_score(port, udp, t);
+			if (score > best_score) {
+				best = port;
+				best_score = score;
+			}
+		}
+	}
+	return best;
+}
+
+/* Runs the packets gathered for 'port' through its bridge. */
+static void
+tunnel_deliver(struct port *port, struct pkt_batch *sub)
+{
+	struct ofproto *ofp = &port->bridge->ofproto;
+
+	port->ofport.netdev->stats.rx_packets += (uint64_t)sub->count;
+	for (int i = 0; i < sub->count; i++)
+		port->ofport.netdev->stats.rx_bytes += sub->pkts[i]->size;
+	ofproto_receive(ofp, &port->ofport, sub);
+	ofproto_flush(ofp);
+	sub->count = 0;
+}
+
+static void
+tunnel_input(void *arg, uint32_t events UNUSED)
+{
+	struct lisp_rx *rx = arg;
+	uint16_t udp = lisp_rx_port(rx);
+
+	for (int round = 0; round < RX_BATCHES_PER_WAKE; round++) {
+		uint64_t drops[N_DROP_REASONS] = { 0 };
+		struct port *first = NULL, *cur = NULL;
+		struct pkt_batch sub = { .count = 0 };
+
+		rx_batch.count = 0;
+		if (lisp_rx_recv(rx, &rx_batch, drops) == 0)
+			break;
+		for (int i = 0; i < rx_batch.count; i++) {
+			struct port *port = lisp_demux(udp, &rx_batch.pkts[i]->tun, &first);
+
+			if (!port) {
+				drops[DROP_LISP_NO_PORT]++;
+				continue;
+			}
+			if (port != cur && sub.count)
+				tunnel_deliver(cur, &sub);
+			cur = port;
+			sub.pkts[sub.count++] = rx_batch.pkts[i];
+		}
+		if (sub.count)
+			tunnel_deliver(cur, &sub);
+		if (!first)
+			lisp_demux(udp, &(struct pkt_tunnel){ 0 }, &first);
+		for (int r = 0; first && r < N_DROP_REASONS; r++)
+			first->ofport.netdev->drops[r] += drops[r];
+	}
+}
+
+static void
+tunnel_rx_closed(struct lisp_rx *rx)
+{
+	loop_remove(*lisp_rx_user(rx));
+	*lisp_rx_user(rx) = NULL;
+}
+
+/* Watches every receiver that lisp ports opened and the loop does not know yet. */
+static void
+tunnel_rx_sync(void)
+{
+	for (struct lisp_rx *rx = lisp_rx_next(NULL); rx; rx = lisp_rx_next(rx))
+		if (!*lisp_rx_user(rx))
+			*lisp_rx_user(rx) = loop_add(lisp_rx_fd(rx), EPOLLIN, tunnel_input, rx);
+}
+
 /* A port of the new configuration, opened but not yet part of any bridge. */
 struct pending_port {
 	const char *bridge;
@@ -72,18 +202,25 @@ struct pending_port {
 };
 
 static struct port *
-port_create(struct bridge *br, const char *name, const char *type, uint32_t ofp_port,
+port_create(struct bridge *br, const struct cfg_port *cp, uint32_t ofp_port,
 	    struct netdev *netdev)
 {
 	struct port *port = xcalloc(1, sizeof *port);
+	const char *name = cp ? cp->name : br->ofproto.name;
+	const char *type = cp ? cp->type : "internal";
 
+	if (cp) {
+		port->options = kv_clone(cp->options, cp->n_options);
+		port->n_options = cp->n_options;
+	}
 	str_copy(port->ofport.name, name, sizeof port->ofport.name);
 	str_copy(port->type, type, sizeof port->type);
 	port->ofport.ofp_port = ofp_port;
 	port->ofport.netdev = netdev;
 	port->bridge = br;
 	ofproto_port_add(&br->ofproto, &port->ofport);
-	port->rx = loop_add(netdev->fd, EPOLLIN, port_input, port);
+	if (netdev->fd >= 0)
+		port->rx = loop_add(netdev->fd, EPOLLIN, port_input, port);
 	log_info(PORT, "bridge %s: added port %s (%s) as %u", br->ofproto.name, name,
 		 *type ? type : "system", ofp_port);
 	return port;
@@ -96,6 +233,7 @@ port_destroy(struct port *port, bool destroy)
 	ofproto_port_del(&port->bridge->ofproto, &port->ofport);
 	netdev_close(port->ofport.netdev, destroy);
 	log_info(PORT, "bridge %s: removed port %s", port->bridge->ofproto.name, port->ofport.name);
+	kv_free(port->options, port->n_options);
 	free(port);
 }
 
@@ -129,7 +267,8 @@ port_unchanged(const struct port *port, const struct cfg_bridge *cb)
 	if (port == port->bridge->local)
 		return !memcmp(port->ofport.netdev->mac, cb->mac, 6);
 	cp = cfg_bridge_port(cb, port->ofport.name);
-	return cp && cp->ofport == port->ofport.ofp_port && !strcmp(cp->type, port->type);
+	return cp && cp->ofport == port->ofport.ofp_port && !strcmp(cp->type, port->type) &&
+	       kv_equal(cp->options, cp->n_options, port->options, port->n_options);
 }
 
 /*
@@ -215,7 +354,9 @@ open_pending(struct pending_port *pp)
 	}
 	if (!class)
 		return -EPROTONOSUPPORT;
-	return class->open(name, mac, &pp->netdev);
+	return class->open(name, &(struct netdev_args){ mac, pp->cfg ? pp->cfg->options : NULL,
+						   pp->cfg ? pp->cfg->n_options : 0 },
+			   &pp->netdev);
 }
 
 static void
@@ -235,11 +376,11 @@ install_pending(struct pending_port *pp)
 		ofproto_init(&br->ofproto, pp->bridge);
 		bridges = xrealloc(bridges, (n_bridges + 1) * sizeof *bridges);
 		bridges[n_bridges++] = br;
-		br->local = port_create(br, pp->bridge, "internal", OFPP_LOCAL, pp->netdev);
+		br->local = port_create(br, NULL, OFPP_LOCAL, pp->netdev);
 		log_info(MAIN, "created bridge %s", pp->bridge);
 		return;
 	}
-	port_create(br, pp->cfg->name, pp->cfg->type, pp->cfg->ofport, pp->netdev);
+	port_create(br, pp->cfg, pp->cfg->ofport, pp->netdev);
 }
 
 /* Whether 'pp' is a port that 'known' has with the same settings. */
@@ -254,7 +395,8 @@ pending_known(const struct pending_port *pp, const struct cfg *known)
 	if (!pp->cfg)
 		return !memcmp(kb->mac, pp->mac, 6);
 	kp = cfg_bridge_port(kb, pp->cfg->name);
-	return kp && !strcmp(kp->type, pp->cfg->type) && kp->ofport == pp->cfg->ofport;
+	return kp && !strcmp(kp->type, pp->cfg->type) && kp->ofport == pp->cfg->ofport &&
+	       kv_equal(kp->options, kp->n_options, pp->cfg->options, pp->cfg->n_options);
 }
 
 int
@@ -293,6 +435,7 @@ bridge_reconfigure(const struct cfg *cfg, const struct cfg *known, char *port, s
 		for (i = 0; i < n; i++)
 			install_pending(&pend[i]);
 	}
+	tunnel_rx_sync();
 	free(pend);
 	return r;
 }
@@ -329,7 +472,7 @@ bridge_port_stats_json(const struct port *port)
 	json_t *drops = json_object();
 
 	for (int r = 0; r < N_DROP_REASONS; r++)
-		json_object_set_new(drops, drop_reason_name(r), json_integer((json_int_t)port->ofport.drops[r]));
+		json_object_set_new(drops, drop_reason_name(r), json_integer((json_int_t)port->ofport.netdev->drops[r]));
 	return json_pack("{s:o, s:s, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:o}",
 			 "port", bridge_ofport_json(port->ofport.ofp_port), "name", port->ofport.name,
 			 "rx", "packets", (json_int_t)s->rx_packets, "bytes", (json_int_t)s->rx_bytes,

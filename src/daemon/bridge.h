@@ -18,6 +18,8 @@ struct loop_source;
 struct port {
 	struct ofport ofport;            /* The datapath's view: name, number, netdev. */
 	char type[16];                   /* As configured: "" for system ports. */
+	struct kv *options;              /* As configured, to tell when they change. */
+	size_t n_options;
 	struct loop_source *rx;          /* Readable-packets watch on the netdev. */
 	struct bridge *bridge;
 };

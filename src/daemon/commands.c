@@ -612,15 +612,8 @@ validate(struct txn *txn, struct rpc_error *err)
 			const struct cfg_port *p = &b->ports[j];
 			const char *verb = touched_by(txn, p->name);
 
-			if (!netdev_class_find(p->type)) {
-				fail(err, CTL_ERR_INVALID, verb, p->name,
-				     "unknown interface type \"%s\"", p->type);
-				return false;
-			}
-			if (p->n_options) {
-				fail(err, CTL_ERR_INVALID, verb, p->name,
-				     "unknown option \"%s\" for a %s port", p->options[0].key,
-				     *p->type ? p->type : "system");
+			if (netdev_validate(p->type, p->options, p->n_options, msg, sizeof msg)) {
+				fail(err, CTL_ERR_INVALID, verb, p->name, "%s", msg);
 				return false;
 			}
 		}

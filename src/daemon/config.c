@@ -145,10 +145,7 @@ cfg_del_port(struct cfg_bridge *b, struct cfg_port *p)
 const char *
 cfg_option_get(const struct cfg_port *p, const char *key)
 {
-	for (size_t i = 0; i < p->n_options; i++)
-		if (!strcmp(p->options[i].key, key))
-			return p->options[i].value;
-	return NULL;
+	return kv_get(p->options, p->n_options, key);
 }
 
 void

@@ -13,19 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CFG_TYPE_MAX 16
+#include "kv.h"
 
-struct cfg_option {
-	char *key;
-	char *value;
-};
+#define CFG_TYPE_MAX 16
 
 struct cfg_port {
 	char name[IFNAMSIZ];
 	char type[CFG_TYPE_MAX];     /* "" (system), "internal" or "lisp". */
 	uint32_t ofport;             /* Assigned OpenFlow number; 0 until assigned. */
 	uint32_t ofport_request;     /* Number the user asked for; 0 if none. */
-	struct cfg_option *options;  /* Sorted by key. */
+	struct kv *options;         /* Sorted by key. */
 	size_t n_options;
 };
 

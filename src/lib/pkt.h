@@ -12,6 +12,7 @@
 #define LS_PKT_H
 
 #include <linux/virtio_net.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,11 +24,23 @@
 /* Packets moved per port per main-loop turn. */
 #define PKT_BATCH 32
 
+/*
+ * Tunnel metadata: what a packet that came out of a tunnel arrived with, and what a packet going
+ * into one is to be sent with (the flow's tun_id/tun_src/tun_dst). Addresses are IPv4
+ * (ipv4_*, network order) or IPv6 (ipv6_*); all zero means unset.
+ */
+struct pkt_tunnel {
+	uint64_t id;                 /* Instance ID (host order). */
+	uint32_t ipv4_src, ipv4_dst;
+	struct in6_addr ipv6_src, ipv6_dst;
+};
+
 struct pkt {
 	uint8_t *data;               /* First byte of the packet, inside 'buf'. */
 	uint32_t size;               /* Bytes of packet from 'data'. */
 	uint32_t in_port;            /* OpenFlow number of the port it entered by. */
 	struct virtio_net_hdr vnet;  /* Checksum/GSO work still to do; zero if none. */
+	struct pkt_tunnel tun;       /* Tunnel metadata; zero if none. */
 	uint32_t capacity;           /* Bytes in 'buf'. */
 	uint8_t buf[];               /* Headroom, then packet. */
 };
@@ -48,6 +61,7 @@ pkt_reset(struct pkt *pkt)
 	pkt->size = 0;
 	pkt->in_port = 0;
 	memset(&pkt->vnet, 0, sizeof pkt->vnet);
+	memset(&pkt->tun, 0, sizeof pkt->tun);
 }
 
 static inline uint32_t

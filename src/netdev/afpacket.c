@@ -142,7 +142,7 @@ afpacket_close(struct netdev *dev, bool destroy UNUSED)
 }
 
 static int
-afpacket_open(const char *name, const uint8_t mac[6] UNUSED, struct netdev **out)
+afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct netdev **out)
 {
 	struct netdev_afpacket *d = xcalloc(1, sizeof *d);
 	int err;

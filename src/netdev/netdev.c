@@ -1,6 +1,7 @@
 #include "netdev.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -15,7 +16,28 @@ netdev_class_find(const char *type)
 		return &netdev_afpacket_class;
 	if (!strcmp(type, "internal"))
 		return &netdev_tap_class;
+	if (!strcmp(type, "lisp"))
+		return &netdev_lisp_class;
 	return NULL;
+}
+
+int
+netdev_validate(const char *type, const struct kv *options, size_t n, char *err, size_t err_size)
+{
+	const struct netdev_class *class = netdev_class_find(type);
+
+	if (!class) {
+		snprintf(err, err_size, "unknown interface type \"%s\"", type);
+		return -1;
+	}
+	if (class->validate)
+		return class->validate(options, n, err, err_size);
+	if (n) {
+		snprintf(err, err_size, "unknown option \"%s\" for a %s port", options[0].key,
+			 *type ? type : "system");
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drop.h"
+#include "kv.h"
+
 struct pkt;
 struct pkt_batch;
 
@@ -30,13 +33,26 @@ struct netdev {
 	int fd;                     /* Readable when packets wait: the main loop polls it. */
 	uint8_t mac[6];             /* The interface's own address. */
 	struct netdev_stats stats;  /* Counted by the class; rx_dropped includes ring overruns. */
+	uint64_t drops[N_DROP_REASONS]; /* Datapath drops of packets from or to this port. */
 	bool tx_pending;            /* Packets queued since the last flush. */
+};
+
+/* What opening a port needs besides its name. */
+struct netdev_args {
+	const uint8_t *mac;         /* Internal ports: the address to give the device. */
+	const struct kv *options;   /* The port's options, already validated. */
+	size_t n_options;
 };
 
 struct netdev_class {
 	const char *type;
-	/* Opens 'name'; for internal ports 'mac' is the address to give it. 0 or -errno. */
-	int (*open)(const char *name, const uint8_t mac[6], struct netdev **out);
+	/* A layer-3 port carries IP packets only: never flooded, no MAC learning from it. */
+	bool l3;
+	/* Checks 'options' for this type, 0 or -1 with a one-line 'err' naming the option and
+	 * the problem. NULL: the type takes no options. */
+	int (*validate)(const struct kv *options, size_t n, char *err, size_t err_size);
+	/* Opens 'name'. 0 or -errno. */
+	int (*open)(const char *name, const struct netdev_args *args, struct netdev **out);
 	/* Closes; 'destroy' also removes an interface the switch created. */
 	void (*close)(struct netdev *dev, bool destroy);
 	/* Appends up to the batch's free room of received packets; returns how many. */
@@ -49,9 +65,13 @@ struct netdev_class {
 
 extern const struct netdev_class netdev_afpacket_class;
 extern const struct netdev_class netdev_tap_class;
+extern const struct netdev_class netdev_lisp_class;
 
 /* The class for a port type as users write it ("" and "system" are the same), or NULL. */
 const struct netdev_class *netdev_class_find(const char *type);
+/* Checks a port's type and options; 0 or -1 with 'err' filled. */
+int netdev_validate(const char *type, const struct kv *options, size_t n, char *err,
+		    size_t err_size);
 
 static inline int
 netdev_recv(struct netdev *dev, struct pkt_batch *batch)

@@ -53,7 +53,7 @@ tap_close(struct netdev *dev, bool destroy)
 }
 
 static int
-tap_open(const char *name, const uint8_t mac[6], struct netdev **out)
+tap_open(const char *name, const struct netdev_args *args, struct netdev **out)
 {
 	struct netdev *dev = xcalloc(1, sizeof *dev);
 	struct ifreq ifr;
@@ -74,7 +74,7 @@ tap_open(const char *name, const uint8_t mac[6], struct netdev **out)
 		err = -errno;
 		goto fail;
 	}
-	if ((err = tap_set_mac(name, mac)) || (err = netdev_query(dev, name)))
+	if ((err = tap_set_mac(name, args->mac)) || (err = netdev_query(dev, name)))
 		goto fail;
 	*out = dev;
 	return 0;

@@ -1,6 +1,7 @@
 #include "flow.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <string.h>
 
 #include "cursor.h"
@@ -130,6 +131,11 @@ flow_extract(const struct pkt *pkt, struct flow *flow)
 
 	memset(flow, 0, sizeof *flow);
 	flow->in_port = pkt->in_port;
+	flow->tun_id = htobe64(pkt->tun.id);
+	flow->tun_src = pkt->tun.ipv4_src;
+	flow->tun_dst = pkt->tun.ipv4_dst;
+	flow->tun_ipv6_src = pkt->tun.ipv6_src;
+	flow->tun_ipv6_dst = pkt->tun.ipv6_dst;
 	if (!cursor_copy(&c, flow->dl_dst, 6) || !cursor_copy(&c, flow->dl_src, 6) ||
 	    !cursor_u16be(&c, &type))
 		return;

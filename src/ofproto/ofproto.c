@@ -8,30 +8,6 @@
 #include "pkt.h"
 #include "util.h"
 
-static const char *const drop_names[N_DROP_REASONS] = {
-#define DROP_NAME(id, name, text) name,
-	DROP_REASONS(DROP_NAME)
-#undef DROP_NAME
-};
-
-static const char *const drop_texts[N_DROP_REASONS] = {
-#define DROP_TEXT(id, name, text) text,
-	DROP_REASONS(DROP_TEXT)
-#undef DROP_TEXT
-};
-
-const char *
-drop_reason_name(enum drop_reason r)
-{
-	return drop_names[r];
-}
-
-const char *
-drop_reason_text(enum drop_reason r)
-{
-	return drop_texts[r];
-}
-
 void
 ofproto_init(struct ofproto *ofp, const char *name)
 {
@@ -83,8 +59,9 @@ flood(struct ofproto *ofp, const struct ofport *in, const struct pkt *pkt)
 {
 	struct ofport *port;
 
+	/* Layer-3 ports (tunnels) are never flooded to: they carry no Ethernet. */
 	HMAP_FOR_EACH_SAFE(port, node, &ofp->ports)
-		if (port != in)
+		if (port != in && !port->netdev->class->l3)
 			output(port, pkt);
 }
 
@@ -97,12 +74,14 @@ normal(struct ofproto *ofp, struct ofport *in, const struct flow *flow, const st
 	uint32_t out;
 	struct ofport *port;
 
-	fdb_learn(&ofp->fdb, flow->dl_src, vlan, in->ofp_port, now);
+	/* Nothing to learn from a layer-3 port's made-up Ethernet source. */
+	if (!in->netdev->class->l3)
+		fdb_learn(&ofp->fdb, flow->dl_src, vlan, in->ofp_port, now);
 	out = (flow->dl_dst[0] & 1) ? OFPP_NONE : fdb_lookup(&ofp->fdb, flow->dl_dst, vlan, now);
 	if (out == OFPP_NONE || !(port = ofproto_port_find(ofp, out))) {
 		flood(ofp, in, pkt);
 	} else if (port == in) {
-		in->drops[DROP_HAIRPIN]++;
+		in->netdev->drops[DROP_HAIRPIN]++;
 	} else {
 		output(port, pkt);
 	}
@@ -118,7 +97,7 @@ ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch)
 		struct flow flow;
 
 		if (pkt->size < 14) {
-			in->drops[DROP_RUNT]++;
+			in->netdev->drops[DROP_RUNT]++;
 			continue;
 		}
 		pkt->in_port = in->ofp_port;

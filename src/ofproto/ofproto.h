@@ -23,7 +23,6 @@ struct ofport {
 	char name[IFNAMSIZ];
 	uint32_t ofp_port;              /* OpenFlow number, or OFPP_LOCAL. */
 	struct netdev *netdev;          /* Where its packets come from and go to. */
-	uint64_t drops[N_DROP_REASONS]; /* Packets that entered here and were dropped. */
 };
 
 struct ofproto {

@@ -1,0 +1,58 @@
+/*
+ * A lisp port's options, as Open vSwitch's tunnel ports take them, parsed and checked:
+ *   remote_ip   IPv4/IPv6 address or "flow" (required)
+ *   local_ip    IPv4/IPv6 address or "flow" (default: the kernel picks the source)
+ *   key         instance ID (0..16777215) or "flow", for both directions (default 0)
+ *   in_key, out_key   the same, one direction each
+ *   dst_port    UDP port (default 4341)
+ *   ttl         1..255 or "inherit" (default 64)
+ *   tos         0..255 or "inherit" (default 0); the ECN bits always follow RFC 6040
+ *   df_default  true or false (default true)
+ *   csum        true or false: UDP checksum over IPv6 (default true; false sends zero
+ *               checksums, RFC 6935/6936). IPv4 always sends zero.
+ * Unknown options are refused (OVS only warns).
+ */
+#ifndef LS_LISP_CFG_H
+#define LS_LISP_CFG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kv.h"
+
+#define LISP_FROM_FLOW (-1) /* An address or key given per packet by the flow. */
+
+/* An IPv4 address is kept v4-mapped (::ffff:a.b.c.d). */
+struct lisp_addr {
+	bool flow;             /* "flow": set per packet. */
+	bool set;              /* A fixed address was given. */
+	struct in6_addr addr;
+};
+
+struct lisp_cfg {
+	struct lisp_addr remote, local;
+	int64_t in_key, out_key;  /* LISP_FROM_FLOW or 0..LISP_IID_MAX. */
+	uint16_t dst_port;
+	int ttl;                  /* -1: inherit from the inner packet. */
+	int tos;                  /* -1: inherit. */
+	bool df;
+	bool csum6;
+};
+
+/* Parses and checks 'options' into 'cfg'. 0, or -1 with a one-line 'err'. */
+int lisp_cfg_parse(const struct kv *options, size_t n, struct lisp_cfg *cfg, char *err,
+		   size_t err_size);
+
+struct pkt_tunnel;
+
+/* A tunnel's outer addresses, IPv4 ones v4-mapped, for comparing with a port's options. */
+void lisp_tunnel_addrs(const struct pkt_tunnel *t, struct in6_addr *src, struct in6_addr *dst);
+
+static inline bool
+lisp_addr_is_v4(const struct in6_addr *a)
+{
+	return IN6_IS_ADDR_V4MAPPED(a);
+}
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * The "lisp" port: a layer-3 port whose output is encapsulated in UDP + LISP (RFC 9300) and sent
+ * to the remote RLOC through the kernel. The kernel builds the outer IP header and routes it by
+ * the host's own routing table and neighbour cache, so a router between hypervisors, or a
+ * neighbour not yet resolved, needs nothing from us; in README-lisp's setup the route leads out
+ * of the bridge's internal port, so the outer packet re-enters the bridge there and its flows
+ * (NORMAL) take it to the uplink. Receiving is lisp-rx.c's job.
+ *
+ * Packets are queued per address family and sent with one sendmmsg() per flush.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <netinet/ip.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "lisp-cfg.h"
+#include "lisp-dp.h"
+#include "lisp-port.h"
+#include "lisp-rx.h"
+#include "log.h"
+#include "netdev.h"
+#include "pkt-gso.h"
+#include "pkt.h"
+#include "util.h"
+
+/* Source ports: a hash of the inner flow in the range OVS used, for ECMP in the underlay. */
+#define SPORT_BASE 32768
+#define SPORT_RANGE (61000 - SPORT_BASE)
+#define CMSG_SPACE_ALL (CMSG_SPACE(sizeof(int)) * 2 + CMSG_SPACE(sizeof(struct in6_pktinfo)))
+
+struct tx_slot {
+	struct pkt *pkt;                 /* UDP header onwards. */
+	struct sockaddr_in6 dst6;
+	struct sockaddr_in dst4;
+	struct iovec iov;
+	uint8_t cmsg[CMSG_SPACE_ALL];
+};
+
+struct txq {
+	int fd;                          /* Raw UDP socket of one family. */
+	struct tx_slot slots[PKT_BATCH];
+	struct mmsghdr msgs[PKT_BATCH];
+	unsigned int n;
+};
+
+struct netdev_lisp {
+	struct netdev up;
+	struct lisp_cfg cfg;
+	struct lisp_rx *rx;              /* The receiver of its UDP port (shared). */
+	struct txq q4, q6;
+	struct pkt *scratch;             /* For GSO segments. */
+};
+
+/* Where and how one packet goes. */
+struct tx_meta {
+	bool v6;
+	struct in6_addr dst, src;        /* v4-mapped for IPv4; 'src' zero: kernel's choice. */
+	uint32_t iid;
+};
+
+static struct netdev_lisp *
+lisp_cast(struct netdev *dev)
+{
+	return CONTAINER_OF(dev, struct netdev_lisp, up);
+}
+
+static int
+lisp_validate(const struct kv *options, size_t n, char *err, size_t err_size)
+{
+	struct lisp_cfg cfg;
+
+	return lisp_cfg_parse(options, n, &cfg, err, err_size);
+}
+
+/* A raw socket only for sending: a filter that accepts nothing keeps its receive queue empty. */
+static int
+raw_socket(int family)
+{
+	static struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { 1, &drop_all };
+	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+setup_sockets(struct netdev_lisp *d)
+{
+	int pmtu = d->cfg.df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT, on = 1, off = 0, csum_off = 6;
+
+	d->q4.fd = raw_socket(AF_INET);
+	d->q6.fd = raw_socket(AF_INET6);
+	if (d->q4.fd < 0 || d->q6.fd < 0 ||
+	    setsockopt(d->q4.fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu) < 0 ||
+	    setsockopt(d->q6.fd, IPPROTO_IPV6, IPV6_DONTFRAG, d->cfg.df ? &on : &off, sizeof on) < 0 ||
+	    (d->cfg.csum6 &&
+	     setsockopt(d->q6.fd, IPPROTO_IPV6, IPV6_CHECKSUM, &csum_off, sizeof csum_off) < 0))
+		return -errno;
+	return 0;
+}
+
+static void
+lisp_close(struct netdev *dev, bool destroy UNUSED)
+{
+	struct netdev_lisp *d = lisp_cast(dev);
+
+	for (int i = 0; i < PKT_BATCH; i++) {
+		pkt_free(d->q4.slots[i].pkt);
+		pkt_free(d->q6.slots[i].pkt);
+	}
+	if (d->rx)
+		lisp_rx_put(d->rx);
+	if (d->q4.fd >= 0)
+		close(d->q4.fd);
+	if (d->q6.fd >= 0)
+		close(d->q6.fd);
+	pkt_free(d->scratch);
+	free(d);
+}
+
+static int
+lisp_open(const char *name, const struct netdev_args *args, struct netdev **out)
+{
+	struct netdev_lisp *d = xcalloc(1, sizeof *d);
+	char err[256];
+	int e;
+
+	d->up.class = &netdev_lisp_class;
+	d->up.fd = -1;  /* Receiving is shared per UDP port: see lisp-rx.c. */
+	d->q4.fd = d->q6.fd = -1;
+	str_copy(d->up.name, name, sizeof d->up.name);
+	for (int i = 0; i < PKT_BATCH; i++) {
+		d->q4.slots[i].pkt = pkt_alloc();
+		d->q6.slots[i].pkt = pkt_alloc();
+	}
+	d->scratch = pkt_alloc();
+	if (lisp_cfg_parse(args->options, args->n_options, &d->cfg, err, sizeof err) < 0) {
+		e = -EINVAL;
+		goto fail;
+	}
+	if ((e = setup_sockets(d)) || !(d->rx = lisp_rx_get(d->cfg.dst_port, &e)))
+		goto fail;
+	*out = &d->up;
+	return 0;
+fail:
+	lisp_close(&d->up, false);
+	return e;
+}
+
+const struct lisp_cfg *
+lisp_port_cfg(const struct netdev *dev)
+{
+	return &CONTAINER_OF(dev, const struct netdev_lisp, up)->cfg;
+}
+
+static void
+set_v4(struct in6_addr *a, uint32_t v4)
+{
+	memset(a, 0, sizeof *a);
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	memcpy(&a->s6_addr[12], &v4, 4);
+}
+
+/* Decides destination, source and instance ID from the port and the packet's tunnel fields. */
+static bool
+tx_meta_fill(const struct netdev_lisp *d, const struct pkt *pkt, struct tx_meta *m,
+	     enum drop_reason *why)
+{
+	const struct pkt_tunnel *t = &pkt->tun;
+	uint64_t iid = d->cfg.out_key == LISP_FROM_FLOW ? t->id : (uint64_t)d->cfg.out_key;
+
+	memset(m, 0, sizeof *m);
+	if (d->cfg.remote.set)
+		m->dst = d->cfg.remote.addr;
+	else if (t->ipv4_dst)
+		set_v4(&m->dst, t->ipv4_dst);
+	else if (!IN6_IS_ADDR_UNSPECIFIED(&t->ipv6_dst))
+		m->dst = t->ipv6_dst;
+	else
+		return (*why = DROP_NO_TUNNEL_DST), false;
+	m->v6 = !lisp_addr_is_v4(&m->dst);
+	if (d->cfg.local.set)
+		m->src = d->cfg.local.addr;
+	else if (d->cfg.local.flow && t->ipv4_src)
+		set_v4(&m->src, t->ipv4_src);
+	else if (d->cfg.local.flow)
+		m->src = t->ipv6_src;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&m->src) && lisp_addr_is_v4(&m->src) == m->v6)
+		return (*why = DROP_TUNNEL_FAMILY), false;
+	if (iid > LISP_IID_MAX)
+		return (*why = DROP_KEY_RANGE), false;
+	m->iid = (uint32_t)iid;
+	return true;
+}
+
+/* The inner flow's hash: addresses, protocol and ports, for the UDP source port. */
+static uint16_t
+inner_sport(const uint8_t *ip, uint32_t size)
+{
+	uint32_t h = 0, l4;
+	uint8_t proto;
+
+	if ((ip[0] >> 4) == 4) {
+		h = hash_bytes(ip + 12, 8, 0);
+		proto = ip[9];
+		l4 = (uint32_t)(ip[0] & 0xf) * 4;
+	} else {
+		h = hash_bytes(ip + 8, 32, 0);
+		proto = ip[6];
+		l4 = 40;
+	}
+	h = hash_add(h, proto);
+	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP) && size >= l4 + 4)
+		h = hash_add(h, (uint32_t)ip[l4] << 24 | (uint32_t)ip[l4 + 1] << 16 |
+				(uint32_t)ip[l4 + 2] << 8 | ip[l4 + 3]);
+	return (uint16_t)(SPORT_BASE + hash_finish(h, 4) % SPORT_RANGE);
+}
+
+/* Appends one control message; '*len' counts the bytes used so far. */
+static struct cmsghdr *
+add_cmsg(struct msghdr *mh, struct cmsghdr *c, size_t *len, int level, int type, const void *data,
+	 size_t size)
+{
+	c = c ? CMSG_NXTHDR(mh, c) : CMSG_FIRSTHDR(mh);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(size);
+	memcpy(CMSG_DATA(c), data, size);
+	*len += CMSG_SPACE(size);
+	return c;
+}
+
+/* Outer TTL and TOS per the port's options; ECN always copied from the inner (RFC 6040). */
+static void
+outer_ttl_tos(const struct lisp_cfg *cfg, const uint8_t *ip, int *ttl, int *tos)
+{
+	bool v4 = (ip[0] >> 4) == 4;
+	int inner_ttl = v4 ? ip[8] : ip[7];
+	int inner_tos = v4 ? ip[1] : ((ip[0] & 0xf) << 4 | ip[1] >> 4);
+
+	*ttl = cfg->ttl < 0 ? inner_ttl : cfg->ttl;
+	*tos = ((cfg->tos < 0 ? inner_tos : cfg->tos) & 0xfc) | (inner_tos & 0x03);
+}
+
+static void
+fill_msg(struct txq *q, const struct tx_meta *m, int ttl, int tos)
+{
+	struct tx_slot *s = &q->slots[q->n];
+	struct msghdr *mh = &q->msgs[q->n].msg_hdr;
+	struct cmsghdr *c = NULL;
+	size_t len = 0;
+
+	memset(mh, 0, sizeof *mh);
+	s->iov = (struct iovec){ s->pkt->data, s->pkt->size };
+	mh->msg_iov = &s->iov;
+	mh->msg_iovlen = 1;
+	mh->msg_control = s->cmsg;
+	mh->msg_controllen = sizeof s->cmsg;
+	if (m->v6) {
+		s->dst6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_addr = m->dst };
+		mh->msg_name = &s->dst6;
+		mh->msg_namelen = sizeof s->dst6;
+		c = add_cmsg(mh, c, &len, IPPROTO_IPV6, IPV6_HOPLIMIT, &ttl, sizeof ttl);
+		c = add_cmsg(mh, c, &len, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+		if (!IN6_IS_ADDR_UNSPECIFIED(&m->src))
+			c = add_cmsg(mh, c, &len, IPPROTO_IPV6, IPV6_PKTINFO,
+				     &(struct in6_pktinfo){ .ipi6_addr = m->src },
+				     sizeof(struct in6_pktinfo));
+	} else {
+		s->dst4 = (struct sockaddr_in){ .sin_family = AF_INET };
+		memcpy(&s->dst4.sin_addr, &m->dst.s6_addr[12], 4);
+		mh->msg_name = &s->dst4;
+		mh->msg_namelen = sizeof s->dst4;
+		c = add_cmsg(mh, c, &len, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl);
+		c = add_cmsg(mh, c, &len, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+		if (!IN6_IS_ADDR_UNSPECIFIED(&m->src)) {
+			struct in_pktinfo pi = { 0 };
+
+			memcpy(&pi.ipi_spec_dst, &m->src.s6_addr[12], 4);
+			c = add_cmsg(mh, c, &len, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
+		}
+	}
+	mh->msg_controllen = len;
+	q->n++;
+}
+
+static void txq_flush(struct netdev_lisp *d, struct txq *q);
+
+/* Encapsulates one complete (non-GSO) Ethernet frame into the next slot of its queue. */
+static void
+queue_one(struct netdev_lisp *d, const struct pkt *pkt, const struct tx_meta *m)
+{
+	struct txq *q = m->v6 ? &d->q6 : &d->q4;
+	struct pkt *out = q->slots[q->n].pkt;
+	uint16_t ethertype, udp[4];
+	uint32_t l3 = pkt_l3_offset(pkt, &ethertype);
+	int ttl, tos;
+
+	pkt_reset(out);
+	memcpy(out->data, pkt->data + l3, pkt->size - l3);
+	out->size = pkt->size - l3;
+	if (pkt->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		out->vnet = pkt->vnet;
+		out->vnet.csum_start = (uint16_t)(out->vnet.csum_start - l3);
+		pkt_offload_csum(out);
+	}
+	outer_ttl_tos(&d->cfg, out->data, &ttl, &tos);
+	udp[0] = htons(inner_sport(out->data, out->size));
+	udp[1] = htons(d->cfg.dst_port);
+	udp[2] = htons((uint16_t)(out->size + 16));
+	udp[3] = 0;
+	lisp_hdr_write(pkt_push(out, LISP_HDR_SIZE), m->iid);
+	memcpy(pkt_push(out, 8), udp, 8);
+	fill_msg(q, m, ttl, tos);
+	d->up.tx_pending = true;
+	if (q->n == PKT_BATCH)
+		txq_flush(d, q);
+}
+
+struct gso_ctx {
+	struct netdev_lisp *d;
+	const struct tx_meta *m;
+};
+
+static void
+queue_segment(struct pkt *seg, void *aux)
+{
+	struct gso_ctx *ctx = aux;
+
+	queue_one(ctx->d, seg, ctx->m);
+}
+
+static void
+lisp_send(struct netdev *dev, const struct pkt *pkt)
+{
+	struct netdev_lisp *d = lisp_cast(dev);
+	enum drop_reason why;
+	struct tx_meta m;
+	uint16_t ethertype;
+
+	if (!pkt_l3_offset(pkt, &ethertype)) {
+		dev->drops[DROP_L3_NON_IP]++;
+		return;
+	}
+	if (!tx_meta_fill(d, pkt, &m, &why)) {
+		dev->drops[why]++;
+		return;
+	}
+	if (pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		struct gso_ctx ctx = { d, &m };
+
+		if (!pkt_gso_segment(pkt, d->scratch, queue_segment, &ctx))
+			dev->drops[DROP_GSO]++;
+		return;
+	}
+	queue_one(d, pkt, &m);
+}
+
+static void
+txq_flush(struct netdev_lisp *d, struct txq *q)
+{
+	unsigned int sent = 0;
+
+	while (sent < q->n) {
+		int r = sendmmsg(q->fd, &q->msgs[sent], q->n - sent, MSG_DONTWAIT);
+
+		if (r > 0) {
+			for (unsigned int i = sent; i < sent + (unsigned int)r; i++) {
+				d->up.stats.tx_packets++;
+				d->up.stats.tx_bytes += q->slots[i].pkt->size - 16;
+			}
+			sent += (unsigned int)r;
+			continue;
+		}
+		/* The first unsent message failed: count it and go on with the rest. */
+		if (errno == EMSGSIZE)
+			d->up.drops[DROP_MTU]++;
+		else
+			d->up.drops[DROP_TUNNEL_TX]++;
+		d->up.stats.tx_dropped++;
+		sent++;
+	}
+	q->n = 0;
+}
+
+static void
+lisp_flush(struct netdev *dev)
+{
+	struct netdev_lisp *d = lisp_cast(dev);
+
+	dev->tx_pending = false;
+	if (d->q4.n)
+		txq_flush(d, &d->q4);
+	if (d->q6.n)
+		txq_flush(d, &d->q6);
+}
+
+static int
+lisp_recv(struct netdev *dev UNUSED, struct pkt_batch *batch UNUSED)
+{
+	return 0;
+}
+
+const struct netdev_class netdev_lisp_class = {
+	.type = "lisp",
+	.l3 = true,
+	.validate = lisp_validate,
+	.open = lisp_open,
+	.close = lisp_close,
+	.recv = lisp_recv,
+	.send = lisp_send,
+	.flush = lisp_flush,
+};
