@@ -41,11 +41,10 @@ def _lab_lifetime():
         left = lsnet.leftover_namespaces(prefix + "-")
         if left:
             problems.append(f"namespaces left behind: {left}")
-        for d in lab.daemons:
-            try:
-                d.check_sanitizers()
-            except AssertionError as e:
-                problems.append(str(e))
+        try:
+            lab.check_sanitizers()
+        except AssertionError as e:
+            problems.append(str(e))
         for d in lab.dirs:
             shutil.rmtree(d, ignore_errors=True)
         if problems:

@@ -11,7 +11,7 @@ the lab made, and those namespaces have no link to the outside.
 
 Daemons run with ASAN_OPTIONS/UBSAN_OPTIONS that write reports into their directory, so that a
 sanitizer build (LISPSWITCH_BUILD=build-asan) turns any memory or UB error in the daemon or in
-lispctl into a report file that Daemon.sanitizer_reports() finds.
+lispctl into a report that Daemon.check_sanitizers() raises (files, and the daemon's stderr).
 
 This module does not depend on pytest: scripts/demo.py uses it too.
 """
@@ -165,6 +165,14 @@ def parse_ping(text):
     return int(m.group(1)), int(m.group(2))
 
 
+SANITIZER_MARKERS = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "Sanitizer:DEADLYSIGNAL")
+
+
+def has_sanitizer_report(text):
+    return any(m in text for m in SANITIZER_MARKERS)
+
+
 class LispctlError(RuntimeError):
     def __init__(self, args, rc, stderr):
         super().__init__(f"lispctl {' '.join(args)}: exit {rc}: {stderr.strip()}")
@@ -192,6 +200,8 @@ class Daemon:
         self.daemon_bin = Path(build) / "src/daemon/lispswitchd"
         self.ctl_bin = Path(build) / "src/ctl/lispctl"
         self.pid = None
+        self._stderr_seen = 0
+        self._ctl_reports = 0
         self.env = dict(os.environ,
                         ASAN_OPTIONS=f"detect_leaks=1:abort_on_error=0:log_path={self.dir}/asan",
                         UBSAN_OPTIONS=("print_stacktrace=1:halt_on_error=1:"
@@ -217,7 +227,7 @@ class Daemon:
         there is no log file), so a pipe would never reach end of file."""
         self.dir.mkdir(parents=True, exist_ok=True)
         errfile = self.dir / "stderr"
-        with open(errfile, "w") as err:
+        with open(errfile, "a") as err:   # Appended: a crash report of a previous run stays.
             r = subprocess.run(["ip", "netns", "exec", self.ns.name, *map(str, self.start_cmd())],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                env=self.env, timeout=DEFAULT_TIMEOUT)
@@ -269,6 +279,9 @@ class Daemon:
         With 'check', a non-zero exit raises LispctlError."""
         cmd = [self.ctl_bin, f"--rundir={rundir or self.rundir}", *args]
         r = run(cmd, ns=self.ns.name, check=False, env=self.env)
+        if has_sanitizer_report(r.stderr):
+            self._ctl_reports += 1
+            (self.dir / f"ctlsan.{self._ctl_reports}").write_text(r.stderr)
         if check and r.returncode != 0:
             raise LispctlError([str(a) for a in args], r.returncode, r.stderr)
         return r.returncode, r.stdout, r.stderr
@@ -287,21 +300,37 @@ class Daemon:
             return "(no log)"
 
     def sanitizer_reports(self):
+        """Report files the sanitizers wrote (log_path), not yet raised by check_sanitizers."""
         return sorted(p for p in self.dir.glob("*san.*") if p.is_file())
 
+    def _new_stderr(self):
+        """What the daemon wrote to stderr since the last check. The sanitizers do not always
+        honour log_path (GCC's UBSan inside an ASan build writes to stderr), so stderr is
+        scanned too."""
+        try:
+            with open(self.dir / "stderr", "rb") as f:
+                f.seek(self._stderr_seen)
+                data = f.read()
+        except FileNotFoundError:
+            return ""
+        self._stderr_seen += len(data)
+        return data.decode(errors="replace")
+
     def check_sanitizers(self):
-        """Raises AssertionError quoting every new ASan/UBSan report. A report is raised only
-        once: it is moved to 'reported/' so that the test's teardown does not fail again."""
-        reports = self.sanitizer_reports()
-        if not reports:
-            return
-        seen = self.dir / "reported"
-        seen.mkdir(exist_ok=True)
+        """Raises AssertionError quoting every new ASan/UBSan report of the daemon or lispctl.
+        A report is raised once: files are moved to 'reported/', so the teardown check does
+        not fail a second time for what a test already failed for."""
         text = []
-        for p in reports:
+        for p in self.sanitizer_reports():
             text.append(f"--- {p.name} ---\n{p.read_text(errors='replace')[:6000]}")
+            seen = self.dir / "reported"
+            seen.mkdir(exist_ok=True)
             p.rename(seen / p.name)
-        raise AssertionError("sanitizer reports:\n" + "\n".join(text))
+        err = self._new_stderr()
+        if has_sanitizer_report(err):
+            text.append(f"--- lispswitchd stderr ---\n{err[:6000]}")
+        if text:
+            raise AssertionError("sanitizer reports:\n" + "\n".join(text))
 
     def terminate(self):
         """For cleanup: stops the daemon if it runs, however it can. Never raises."""
@@ -369,8 +398,16 @@ class Lab:
         self.procs.append(p)
         return p
 
-    def sanitizer_reports(self):
-        return [r for d in self.daemons for r in d.sanitizer_reports()]
+    def check_sanitizers(self):
+        """Raises AssertionError quoting the new sanitizer reports of every daemon."""
+        problems = []
+        for d in self.daemons:
+            try:
+                d.check_sanitizers()
+            except AssertionError as e:
+                problems.append(str(e))
+        if problems:
+            raise AssertionError("\n".join(problems))
 
     def cleanup(self, keep_dirs=False):
         """Stops daemons and processes (by PID), deletes namespaces (and with them every veth
