@@ -73,10 +73,13 @@ class Netns:
 
     def __init__(self, name):
         self.name = name
-        run(["ip", "netns", "add", name])
+
+    def create(self):
+        run(["ip", "netns", "add", self.name])
         for key in ("all", "default"):
             self.sysctl(f"net.ipv6.conf.{key}.disable_ipv6", 1)
         self.ip("link", "set", "lo", "up")
+        return self
 
     def run(self, *cmd, **kw):
         return run(list(cmd), ns=self.name, **kw)
@@ -123,12 +126,17 @@ class Vm:
     def name(self):
         return self.ns.name
 
-    def ping(self, dst, count=3, interval=0.2, wait=1.0):
-        """Pings 'dst' 'count' times (bounded: each reply waited for at most 'wait' seconds);
-        returns (transmitted, received, output)."""
+    @staticmethod
+    def ping_argv(dst, count=3, interval=0.2, wait=1.0, quiet=True):
+        """ping bounded in count and time: each reply is waited for at most 'wait' seconds."""
+        return ["ping", "-n", *(["-q"] if quiet else []), "-c", str(count), "-i", str(interval),
+                "-W", str(wait), dst]
+
+    def ping(self, dst, count=3, interval=0.2, wait=1.0, quiet=True):
+        """Pings 'dst'; returns (transmitted, received, output)."""
         timeout = count * interval + wait + 5
-        r = self.ns.run("ping", "-n", "-q", "-c", count, "-i", interval, "-W", wait, dst,
-                        check=False, timeout=timeout)
+        r = self.ns.run(*self.ping_argv(dst, count, interval, wait, quiet), check=False,
+                        timeout=timeout)
         return (*parse_ping(r.stdout), r.stdout)
 
     def sendp(self, frame, count):
@@ -201,6 +209,7 @@ class Daemon:
         self.ctl_bin = Path(build) / "src/ctl/lispctl"
         self.pid = None
         self._stderr_seen = 0
+        self._starting = False   # Between start() and reading the pidfile.
         self._ctl_reports = 0
         self.env = dict(os.environ,
                         ASAN_OPTIONS=f"detect_leaks=1:abort_on_error=0:log_path={self.dir}/asan",
@@ -227,6 +236,7 @@ class Daemon:
         there is no log file), so a pipe would never reach end of file."""
         self.dir.mkdir(parents=True, exist_ok=True)
         errfile = self.dir / "stderr"
+        self._starting = True
         with open(errfile, "a") as err:   # Appended: a crash report of a previous run stays.
             r = subprocess.run(["ip", "netns", "exec", self.ns.name, *map(str, self.start_cmd())],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
@@ -234,6 +244,7 @@ class Daemon:
         if r.returncode != 0:
             raise DaemonStartError(r.returncode, errfile.read_text())
         self.pid = int(self.pidfile.read_text())
+        self._starting = False
         return self
 
     def running(self):
@@ -334,6 +345,11 @@ class Daemon:
 
     def terminate(self):
         """For cleanup: stops the daemon if it runs, however it can. Never raises."""
+        if self.pid is None and self._starting:   # Interrupted while starting.
+            try:
+                self.pid = int(self.pidfile.read_text())
+            except (FileNotFoundError, ValueError):
+                return
         if self.pid is None:
             return
         try:
@@ -373,8 +389,8 @@ class Lab:
 
     def netns(self, role):
         ns = Netns(f"{self.prefix}-{role}")
-        self.namespaces.append(ns)
-        return ns
+        self.namespaces.append(ns)   # First, so that an interrupted create() is cleaned up.
+        return ns.create()
 
     def vm(self, hv, role, port, ip):
         """A VM namespace '<prefix>-<role>' linked to hypervisor namespace 'hv' by veth 'port'."""
