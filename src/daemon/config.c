@@ -272,8 +272,15 @@ cfg_to_json(const struct cfg *cfg)
 	return json_pack("{s:i, s:o}", "version", CFG_VERSION, "bridges", bridges);
 }
 
+/* A name already used by a bridge or a port of 'cfg' cannot be used again. */
 static bool
-port_from_json(struct cfg_bridge *b, json_t *j)
+name_taken(const struct cfg *cfg, const char *name)
+{
+	return cfg_find_bridge(cfg, name) || cfg_find_port(cfg, name, NULL);
+}
+
+static bool
+port_from_json(const struct cfg *cfg, struct cfg_bridge *b, json_t *j)
 {
 	const char *name, *type, *key;
 	json_int_t ofport, req;
@@ -283,7 +290,8 @@ port_from_json(struct cfg_bridge *b, json_t *j)
 	if (json_unpack(j, "{s:s, s:s, s:I, s:I, s:o}", "name", &name, "type", &type, "ofport",
 			&ofport, "ofport_request", &req, "options", &opts) ||
 	    !cfg_valid_ifname(name) || strlen(type) >= CFG_TYPE_MAX || ofport < 0 ||
-	    ofport >= OFPP_MAX || req < 0 || req >= OFPP_MAX || !json_is_object(opts))
+	    ofport >= OFPP_MAX || req < 0 || req >= OFPP_MAX || !json_is_object(opts) ||
+	    name_taken(cfg, name) || (ofport && ofport_used(b, (uint32_t)ofport, NULL)))
 		return false;
 	p = cfg_add_port(b, name);
 	str_copy(p->type, type, sizeof p->type);
@@ -297,10 +305,26 @@ port_from_json(struct cfg_bridge *b, json_t *j)
 	return true;
 }
 
+/* Exactly "xx:xx:xx:xx:xx:xx" in hex. */
+static bool
+parse_mac(const char *s, uint8_t mac[6])
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    (i < 5 && p[2] != ':'))
+			return false;
+		mac[i] = (uint8_t)strtoul((char[3]){ p[0], p[1], '\0' }, NULL, 16);
+	}
+	return true;
+}
+
 static bool
 bridge_from_json(struct cfg *cfg, json_t *j)
 {
-	unsigned int m[6];
 	const char *name, *mac;
 	json_int_t next;
 	json_t *ports, *p;
@@ -311,14 +335,12 @@ bridge_from_json(struct cfg *cfg, json_t *j)
 	if (json_unpack(j, "{s:s, s:s, s:I, s:o}", "name", &name, "mac", &mac, "next_ofport",
 			&next, "ports", &ports) ||
 	    !cfg_valid_ifname(name) || !json_is_array(ports) || next < 1 || next >= OFPP_MAX ||
-	    sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+	    !parse_mac(mac, mac8) || name_taken(cfg, name))
 		return false;
-	for (i = 0; i < 6; i++)
-		mac8[i] = (uint8_t)m[i];
 	b = cfg_add_bridge(cfg, name, mac8);
 	b->next_ofport = (uint32_t)next;
 	json_array_foreach(ports, i, p)
-		if (!port_from_json(b, p))
+		if (!port_from_json(cfg, b, p))
 			return false;
 	return true;
 }
@@ -329,13 +351,20 @@ cfg_load(struct cfg *cfg, const char *path, char *err, size_t err_size)
 	json_error_t jerr;
 	json_t *root, *bridges, *b;
 	int version;
+	FILE *f;
 	size_t i;
 
 	cfg_init(cfg);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		if (access(path, F_OK) < 0 && errno == ENOENT)
+	f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
 			return 0;
+		snprintf(err, err_size, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (!root) {
 		snprintf(err, err_size, "%s: line %d: %s", path, jerr.line, jerr.text);
 		return -1;
 	}

@@ -72,5 +72,8 @@ pkt_offload_csum(struct pkt *pkt)
 	if (start >= pkt->size || off + 2 > pkt->size - start)
 		return;
 	sum = csum_fold(csum_partial(pkt->data + start, pkt->size - start, 0));
+	/* To UDP a zero checksum means "none" (RFC 768), so a computed zero is sent as all ones. */
+	if (!sum)
+		sum = 0xffff;
 	memcpy(pkt->data + start + off, &sum, 2);
 }

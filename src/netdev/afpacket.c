@@ -106,6 +106,8 @@ afpacket_setup(struct netdev_afpacket *d)
 	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
 		return -errno;
+	/* Reading SO_ERROR clears an error left pending by a link that was going up. */
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &(socklen_t){ sizeof err });
 	return 0;
 }
 
@@ -156,7 +158,9 @@ afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct ne
 		err = -errno;
 		goto fail;
 	}
-	if ((err = afpacket_setup(d)) || (err = afpacket_set_up(name)))
+	/* Up before binding: binding to a down interface leaves an ENETDOWN pending on the
+	 * socket that would fail the first send. */
+	if ((err = afpacket_set_up(name)) || (err = afpacket_setup(d)))
 		goto fail;
 	*out = &d->up;
 	return 0;

@@ -45,10 +45,14 @@ extract_ipv4(struct cursor *c, struct flow *flow)
 {
 	const uint8_t *ip = cursor_peek(c, 20);
 	uint16_t frag;
-	size_t ihl;
+	size_t ihl, tot_len;
 
 	if (!ip || ip[0] >> 4 != 4 || (ihl = (size_t)(ip[0] & 0xf) * 4) < 20 || !cursor_skip(c, ihl))
 		return;
+	/* Bytes beyond the total length are link padding, not transport headers. */
+	tot_len = (size_t)(ip[2] << 8 | ip[3]);
+	if (tot_len >= ihl && tot_len - ihl < c->left)
+		c->left = tot_len - ihl;
 	memcpy(&flow->nw_src, ip + 12, 4);
 	memcpy(&flow->nw_dst, ip + 16, 4);
 	flow->nw_proto = ip[9];
@@ -80,6 +84,8 @@ extract_ipv6(struct cursor *c, struct flow *flow)
 
 	if (!ip || ip[0] >> 4 != 6)
 		return;
+	if ((size_t)(ip[4] << 8 | ip[5]) < c->left)
+		c->left = (size_t)(ip[4] << 8 | ip[5]);
 	memcpy(&flow->ipv6_src, ip + 8, 16);
 	memcpy(&flow->ipv6_dst, ip + 24, 16);
 	flow->nw_tos = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
