@@ -78,10 +78,6 @@ class Switch(Host):
         return out
 
     def attach(self, vm):
-        if lsnet.BRING_UP_BEFORE_ADD:
-            say("# (link up before add-port: works around a known lispswitchd bug, see "
-                "tests/system/lsnet.py)")
-            self.sh("ip", "link", "set", vm.port, "up")
         self.ctl("add-port", "br0", vm.port)
 
 

@@ -69,7 +69,8 @@ def two_vms(lab):
                                              |  br0 (lispswitchd, hv ns)
         [vm2 ns] eth0 10.0.0.2 ==veth== p2 --+
 
-    p1 gets OpenFlow port 1 and p2 port 2 (added in that order, one command each).
+    p1 gets OpenFlow port 1 and p2 port 2 (added in that order, one command each). Both are
+    created down: add-port brings them up.
     """
     hv = lab.netns("hv")
     d = lab.daemon(hv)

@@ -150,18 +150,10 @@ class Vm:
         self.ns.run(PYTHON, "-c", code, frame.hex(), self.ifname, count)
 
 
-# Daemon bug, reported: a port added while its interface is down loses the first frame sent
-# out of it (the socket is bound while the link is down, which leaves a pending ENETDOWN that
-# fails the first send). Until it is fixed, attach() brings the interface up first;
-# test_switching.test_first_frame_out_of_port_added_down shows the bug.
-BRING_UP_BEFORE_ADD = True
-
-
 def attach(daemon, bridge, *vms):
-    """Adds each VM's hypervisor-side veth to 'bridge', one add-port command per VM."""
+    """Adds each VM's hypervisor-side veth (still down: the daemon brings it up) to 'bridge',
+    one add-port command per VM."""
     for vm in vms:
-        if BRING_UP_BEFORE_ADD:
-            vm.hv.ip("link", "set", vm.port, "up")
         daemon.ctl("add-port", bridge, vm.port)
 
 

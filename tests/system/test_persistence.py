@@ -20,8 +20,6 @@ def build(lab):
     d.ctl("add-br", "br0")
     d.ctl("add-br", "br1")
     lsnet.attach(d, "br0", vm1)
-    if lsnet.BRING_UP_BEFORE_ADD:
-        hv.ip("link", "set", "p2", "up")
     d.ctl("add-port", "br0", "p2", "ofport_request=10")
     hv.ip("addr", "add", "10.0.0.254/24", "dev", "br0")
     hv.ip("link", "set", "br0", "up")
