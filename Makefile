@@ -38,7 +38,7 @@ unit-test:
 	meson test -C $(BUILDDIR) --print-errorlogs --suite unit
 
 system-test:
-	LISPSWITCH_BUILD=$(abspath $(BUILDDIR)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/system
+	LISPSWITCH_BUILD=$(abspath $(BUILDDIR)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/system tests/flowdiff
 
 demo: deps
 	$(MAKE) all

@@ -1,6 +1,7 @@
 #include "format.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "util.h"
@@ -160,7 +161,95 @@ print_vlog(json_t *out, FILE *f)
 		fprintf(f, "%-10s %s\n", cat, json_string_value(level));
 }
 
+static long long
+int_of(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *
+str_of(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* "priority=3,dl_dst=..." as ovs-ofctl prints a flow's match (no priority when default). */
+static void
+print_match(json_t *flow, FILE *f)
+{
+	const char *match = str_of(flow, "match");
+
+	if (int_of(flow, "priority") != 32768)
+		fprintf(f, "priority=%lld%s", int_of(flow, "priority"), *match ? "," : "");
+	fputs(match, f);
+	if (*match || int_of(flow, "priority") != 32768)
+		fputc(' ', f);
+	fprintf(f, "actions=%s\n", str_of(flow, "actions"));
+}
+
+static void
+print_flows(json_t *out, FILE *f, bool stats)
+{
+	size_t i;
+	json_t *fl;
+
+	json_array_foreach(out, i, fl) {
+		if (stats) {
+			fprintf(f, " cookie=%s, duration=%.3fs, table=%lld, n_packets=%lld, "
+				"n_bytes=%lld, ", str_of(fl, "cookie"),
+				json_real_value(json_object_get(fl, "duration")), int_of(fl, "table"),
+				int_of(fl, "n_packets"), int_of(fl, "n_bytes"));
+			if (int_of(fl, "idle_timeout"))
+				fprintf(f, "idle_timeout=%lld, ", int_of(fl, "idle_timeout"));
+			if (int_of(fl, "hard_timeout"))
+				fprintf(f, "hard_timeout=%lld, ", int_of(fl, "hard_timeout"));
+			fprintf(f, "idle_age=%lld, ", int_of(fl, "idle_age"));
+		} else {
+			fputc(' ', f);
+			if (strcmp(str_of(fl, "cookie"), "0x0"))
+				fprintf(f, "cookie=%s, ", str_of(fl, "cookie"));
+			if (int_of(fl, "table"))
+				fprintf(f, "table=%lld, ", int_of(fl, "table"));
+		}
+		print_match(fl, f);
+	}
+}
+
+static void
+print_dump_flows(json_t *out, FILE *f)
+{
+	print_flows(out, f, true);
+}
+
+void
+format_flows_no_stats(json_t *out, FILE *f)
+{
+	print_flows(out, f, false);
+}
+
+static void
+print_dump_tables(json_t *out, FILE *f)
+{
+	size_t i;
+	json_t *t;
+
+	fprintf(f, "OFPST_TABLE reply: %zu tables\n", json_array_size(out));
+	json_array_foreach(out, i, t)
+		fprintf(f, "  table %lld: active=%lld, lookups=%lld, matched=%lld\n",
+			int_of(t, "table"), int_of(t, "active"), int_of(t, "lookups"),
+			int_of(t, "matched"));
+}
+
+static void
+print_text(json_t *out, FILE *f)
+{
+	fputs(json_string_value(out), f);
+}
+
 static void (*const printers[CTL_N_VERBS])(json_t *, FILE *) = {
+	[CTL_VERB_DUMP_FLOWS] = print_dump_flows,
+	[CTL_VERB_DUMP_TABLES] = print_dump_tables,
+	[CTL_VERB_TRACE] = print_text,
 	[CTL_VERB_LIST_BR] = print_lines,
 	[CTL_VERB_LIST_PORTS] = print_lines,
 	[CTL_VERB_GET] = print_lines,

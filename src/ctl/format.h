@@ -11,5 +11,7 @@
 #include "ctl-proto.h"
 
 void format_output(enum ctl_verb verb, json_t *out, FILE *f);
+/* dump-flows --no-stats: the flows without counters, as ovs-ofctl --no-stats prints them. */
+void format_flows_no_stats(json_t *out, FILE *f);
 
 #endif

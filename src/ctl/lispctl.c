@@ -12,7 +12,9 @@
 
 #include "client.h"
 #include "ctl-proto.h"
+#include "flow-text.h"
 #include "format.h"
+#include "strbuf.h"
 #include "util.h"
 
 #define MAX_CMDS 64
@@ -23,12 +25,15 @@ struct ctl_cmd {
 	enum ctl_verb verb;
 	char **args;
 	size_t n_args;
-	bool may_exist, if_exists, help;
+	bool may_exist, if_exists, strict, help;
+	char **lines;        /* CTL_FILE verbs: the file's lines, sent as arguments. */
+	size_t n_lines;
 };
 
 struct ctl_opts {
 	const char *rundir;
 	bool json;
+	bool no_stats;       /* dump-flows without counters. */
 	struct ctl_cmd cmds[MAX_CMDS];
 	size_t n_cmds;
 };
@@ -53,7 +58,8 @@ usage(void)
 	       "Commands:\n");
 	for (int i = 0; i < CTL_N_VERBS; i++)
 		printf("  %-12s %-38s %s\n", ctl_verbs[i].name, ctl_verbs[i].usage, ctl_verbs[i].help);
-	printf("\nCommand options (before the command): --may-exist, --if-exists\n"
+	printf("\nCommand options (before the command): --may-exist, --if-exists, --strict\n"
+	       "dump-flows: --no-stats prints flows without counters\n"
 	       "Environment: LISPSWITCH_RUNDIR selects the daemon (default %s)\n",
 	       LS_DEFAULT_RUNDIR);
 }
@@ -76,6 +82,8 @@ global_option(struct ctl_opts *o, char **argv, int *i)
 		o->json = false;
 	} else if (!strncmp(arg, "--format=", 9)) {
 		die("--format: unknown format \"%s\" (text or json)", arg + 9);
+	} else if (!strcmp(arg, "--no-stats")) {
+		o->no_stats = true;
 	} else if (!strcmp(arg, "--version") || !strcmp(arg, "-V")) {
 		printf("lispctl %s\n", LS_VERSION);
 		exit(0);
@@ -103,6 +111,8 @@ parse_cmd(struct ctl_opts *o, int argc, char **argv, int i)
 			c->may_exist = true;
 		else if (!strcmp(argv[i], "--if-exists"))
 			c->if_exists = true;
+		else if (!strcmp(argv[i], "--strict"))
+			c->strict = true;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			c->help = true;
 		else if (c->n_args || strncmp(argv[i], "--", 2))
@@ -140,15 +150,69 @@ check_arity(const struct ctl_cmd *c)
 		die("%s: too many arguments (usage: %s %s)", d->name, d->name, d->usage);
 }
 
+/* Reads the file named by the last argument ("-": standard input) into the command's lines. */
+static void
+read_lines(struct ctl_cmd *c)
+{
+	const char *name = c->args[c->n_args - 1];
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (c->n_args < 2)
+		die("%s: missing FILE (usage: %s %s)", ctl_verbs[c->verb].name,
+		    ctl_verbs[c->verb].name, ctl_verbs[c->verb].usage);
+	if (!f)
+		die("%s %s: cannot read: %s", ctl_verbs[c->verb].name, name, strerror(errno));
+	c->lines = xcalloc(1, sizeof *c->lines);
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		c->lines = xrealloc(c->lines, (c->n_lines + 1) * sizeof *c->lines);
+		c->lines[c->n_lines++] = xstrdup(line);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+}
+
+/* parse-flow: the flow parser and printer, without a daemon. */
+static int
+run_local(const struct ctl_cmd *c, size_t n_cmds)
+{
+	const struct flow_parse_ctx ctx = { .mode = FLOW_PARSE_ADD };
+	struct ofp_flow_spec spec;
+	struct strbuf sb;
+	char err[400];
+
+	if (n_cmds > 1)
+		die("%s: cannot be chained with other commands", ctl_verbs[c->verb].name);
+	if (flow_parse(c->args[0], &ctx, &spec, err, sizeof err))
+		die("%s: %s", ctl_verbs[c->verb].name, err);
+	strbuf_init(&sb);
+	flow_format(&spec, &sb);
+	printf("%s\n", strbuf_cstr(&sb));
+	strbuf_uninit(&sb);
+	ofp_flow_spec_uninit(&spec);
+	return 0;
+}
+
 static json_t *
 cmd_to_json(const struct ctl_cmd *c)
 {
 	json_t *args = json_array();
 
-	for (size_t i = 0; i < c->n_args; i++)
+	/* A file's lines replace its name, so the daemon numbers them as the file does. */
+	size_t n = c->lines ? c->n_args - 1 : c->n_args;
+
+	for (size_t i = 0; i < n; i++)
 		json_array_append_new(args, json_string(c->args[i]));
-	return json_pack("{s:s, s:o, s:{s:b, s:b}}", "verb", ctl_verbs[c->verb].name, "args", args,
-			 "opts", "may_exist", c->may_exist, "if_exists", c->if_exists);
+	for (size_t i = 0; i < c->n_lines; i++)
+		json_array_append_new(args, json_string(c->lines[i]));
+	return json_pack("{s:s, s:o, s:{s:b, s:b, s:b}}", "verb", ctl_verbs[c->verb].name, "args",
+			 args, "opts", "may_exist", c->may_exist, "if_exists", c->if_exists,
+			 "strict", c->strict);
 }
 
 /* Prints each command's output; returns the exit status. */
@@ -168,6 +232,8 @@ print_outputs(const struct ctl_opts *o, json_t *outputs)
 		if (o->json) {
 			json_dumpf(out, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
 			putchar('\n');
+		} else if (c->verb == CTL_VERB_DUMP_FLOWS && o->no_stats) {
+			format_flows_no_stats(out, stdout);
 		} else {
 			format_output(c->verb, out, stdout);
 		}
@@ -189,11 +255,16 @@ main(int argc, char **argv)
 		i = parse_cmd(&o, argc, argv, i);
 	if (!o.rundir || !*o.rundir)
 		o.rundir = LS_DEFAULT_RUNDIR;
-	params = json_array();
 	for (size_t n = 0; n < o.n_cmds; n++) {
 		check_arity(&o.cmds[n]);
-		json_array_append_new(params, cmd_to_json(&o.cmds[n]));
+		if (ctl_verbs[o.cmds[n].verb].flags & CTL_LOCAL)
+			return run_local(&o.cmds[n], o.n_cmds);
+		if (ctl_verbs[o.cmds[n].verb].flags & CTL_FILE)
+			read_lines(&o.cmds[n]);
 	}
+	params = json_array();
+	for (size_t n = 0; n < o.n_cmds; n++)
+		json_array_append_new(params, cmd_to_json(&o.cmds[n]));
 	sockpath = xasprintf("%s/%s", o.rundir, CTL_SOCKET_NAME);
 	outputs = client_call(sockpath, "transact", params, err, sizeof err, &code);
 	if (!outputs) {
@@ -204,7 +275,11 @@ main(int argc, char **argv)
 	status = print_outputs(&o, outputs);
 	json_decref(outputs);
 	free(sockpath);
-	for (size_t n = 0; n < o.n_cmds; n++)
+	for (size_t n = 0; n < o.n_cmds; n++) {
+		for (size_t l = 0; l < o.cmds[n].n_lines; l++)
+			free(o.cmds[n].lines[l]);
+		free(o.cmds[n].lines);
 		free(o.cmds[n].args - 1);
+	}
 	return status;
 }

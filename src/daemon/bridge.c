@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 
 #include "config.h"
+#include "flows.h"
 #include "lisp-cfg.h"
 #include "lisp-port.h"
 #include "lisp-rx.h"
@@ -163,6 +164,8 @@ tunnel_input(void *arg, uint32_t events UNUSED)
 				drops[DROP_LISP_NO_PORT]++;
 				continue;
 			}
+			if (lisp_port_cfg(port->ofport.netdev)->ttl < 0)
+				lisp_rx_lower_ttl(rx_batch.pkts[i]);
 			if (port != cur && sub.count)
 				tunnel_deliver(cur, &sub);
 			cur = port;
@@ -196,6 +199,7 @@ tunnel_rx_sync(void)
 /* A port of the new configuration, opened but not yet part of any bridge. */
 struct pending_port {
 	const char *bridge;
+	const struct cfg_bridge *bridge_cfg;
 	const struct cfg_port *cfg;
 	const uint8_t *mac;
 	struct netdev *netdev;
@@ -321,12 +325,12 @@ collect_new(const struct cfg *cfg, struct pending_port **out)
 
 		pend = xrealloc(pend, (n + cb->n_ports + 1) * sizeof *pend);
 		if (!bridge_find(cb->name))
-			pend[n++] = (struct pending_port){ cb->name, NULL, cb->mac, NULL };
+			pend[n++] = (struct pending_port){ cb->name, cb, NULL, cb->mac, NULL };
 		for (size_t j = 0; j < cb->n_ports; j++) {
 			const struct cfg_port *cp = &cb->ports[j];
 
 			if (!bridge_find(cb->name) || !port_running(cb->name, cp->name))
-				pend[n++] = (struct pending_port){ cb->name, cp, cb->mac, NULL };
+				pend[n++] = (struct pending_port){ cb->name, cb, cp, cb->mac, NULL };
 		}
 	}
 	*out = pend;
@@ -377,6 +381,7 @@ install_pending(struct pending_port *pp)
 		bridges = xrealloc(bridges, (n_bridges + 1) * sizeof *bridges);
 		bridges[n_bridges++] = br;
 		br->local = port_create(br, NULL, OFPP_LOCAL, pp->netdev);
+		flows_load(&br->ofproto, pp->bridge_cfg);
 		log_info(MAIN, "created bridge %s", pp->bridge);
 		return;
 	}
@@ -438,6 +443,22 @@ bridge_reconfigure(const struct cfg *cfg, const struct cfg *known, char *port, s
 	tunnel_rx_sync();
 	free(pend);
 	return r;
+}
+
+void
+bridge_restore(const struct cfg *cfg)
+{
+	char port[IFNAMSIZ], err[256];
+
+	bridge_reconfigure(cfg, cfg, port, sizeof port, err, sizeof err);
+	for (size_t i = 0; i < cfg->n_bridges; i++) {
+		struct bridge *br = bridge_find(cfg->bridges[i].name);
+
+		if (br) {
+			oftable_replace(&br->ofproto.flows, NULL, 0);
+			flows_load(&br->ofproto, &cfg->bridges[i]);
+		}
+	}
 }
 
 void

@@ -43,6 +43,8 @@ void bridge_init(void);
  */
 int bridge_reconfigure(const struct cfg *cfg, const struct cfg *known, char *port,
 		       size_t port_size, char *err, size_t err_size);
+/* Goes back to 'cfg' after a failed commit: bridges, ports and flow tables (counters reset). */
+void bridge_restore(const struct cfg *cfg);
 /* Closes everything; 'destroy' also removes the TAP devices (clean shutdown). */
 void bridge_shutdown(bool destroy);
 /* Periodic work (MAC aging). */

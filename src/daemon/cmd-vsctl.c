@@ -7,6 +7,7 @@
 #include "config.h"
 #include "ctl-proto.h"
 #include "flow.h"
+#include "flows.h"
 #include "txn.h"
 
 static bool
@@ -47,7 +48,7 @@ cmd_add_br(struct txn *txn, const struct cmd *c, struct rpc_error *err)
 		return txn_fail(err, CTL_ERR_EXISTS, c->verb, name, "a port named %s exists on bridge %s",
 			    name, owner->name);
 	random_mac(mac);
-	cfg_add_bridge(&txn->cfg, name, mac);
+	cfg_flows_set(cfg_add_bridge(&txn->cfg, name, mac), (const char *[]){ FLOWS_DEFAULT }, 1);
 	txn_touch(txn, c->verb, name);
 	return json_null();
 }

@@ -109,6 +109,14 @@ static cmd_fn *const handlers[CTL_N_VERBS] = {
 	[CTL_VERB_FDB_SHOW] = cmd_fdb_show,
 	[CTL_VERB_VLOG_SET] = cmd_vlog_set,
 	[CTL_VERB_VLOG_LIST] = cmd_vlog_list,
+	[CTL_VERB_ADD_FLOW] = cmd_add_flow,
+	[CTL_VERB_ADD_FLOWS] = cmd_add_flow,
+	[CTL_VERB_DEL_FLOWS] = cmd_del_flows,
+	[CTL_VERB_MOD_FLOWS] = cmd_mod_flows,
+	[CTL_VERB_REPLACE_FLOWS] = cmd_replace_flows,
+	[CTL_VERB_DUMP_FLOWS] = cmd_dump_flows,
+	[CTL_VERB_DUMP_TABLES] = cmd_dump_tables,
+	[CTL_VERB_TRACE] = cmd_trace,
 };
 
 /* Checks one command of the request against the table: verb, arity, argument types. */
@@ -192,9 +200,10 @@ commit(struct txn *txn, struct rpc_error *err)
 		bridge_reconfigure(&running, &running, port, sizeof port, msg, sizeof msg);
 		return false;
 	}
+	cmd_flows_apply(txn);
 	if (cfg_save(&txn->cfg, config_path, msg, sizeof msg) < 0) {
 		txn_fail(err, CTL_ERR_IO, "transaction", NULL, "%s", msg);
-		bridge_reconfigure(&running, &running, port, sizeof port, msg, sizeof msg);
+		bridge_restore(&running);
 		return false;
 	}
 	cfg_free(&running);
@@ -227,9 +236,11 @@ transact(json_t *params, struct rpc_error *err)
 	}
 	if (txn.dirty && !commit(&txn, err))
 		goto fail;
+	cmd_flows_free(&txn);
 	cfg_free(&txn.cfg);
 	return outputs;
 fail:
+	cmd_flows_free(&txn);
 	cfg_free(&txn.cfg);
 	json_decref(outputs);
 	return NULL;

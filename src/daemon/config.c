@@ -32,6 +32,27 @@ bridge_free(struct cfg_bridge *b)
 	for (size_t i = 0; i < b->n_ports; i++)
 		port_free(&b->ports[i]);
 	free(b->ports);
+	cfg_flows_clear(b);
+}
+
+void
+cfg_flows_clear(struct cfg_bridge *b)
+{
+	for (size_t i = 0; i < b->n_flows; i++)
+		free(b->flows[i]);
+	free(b->flows);
+	b->flows = NULL;
+	b->n_flows = 0;
+}
+
+void
+cfg_flows_set(struct cfg_bridge *b, const char *const *flows, size_t n)
+{
+	cfg_flows_clear(b);
+	b->flows = xcalloc(n ? n : 1, sizeof *b->flows);
+	for (size_t i = 0; i < n; i++)
+		b->flows[i] = xstrdup(flows[i]);
+	b->n_flows = n;
 }
 
 void
@@ -67,6 +88,9 @@ cfg_clone(struct cfg *dst, const struct cfg *src)
 		db->ports = xcalloc(sb->n_ports, sizeof *db->ports);
 		for (size_t j = 0; j < sb->n_ports; j++)
 			port_clone(&db->ports[j], &sb->ports[j]);
+		db->flows = NULL;
+		db->n_flows = 0;
+		cfg_flows_set(db, (const char *const *)sb->flows, sb->n_flows);
 	}
 }
 
@@ -251,15 +275,17 @@ port_to_json(const struct cfg_port *p)
 static json_t *
 bridge_to_json(const struct cfg_bridge *b)
 {
-	json_t *ports = json_array();
+	json_t *ports = json_array(), *flows = json_array();
 	char mac[18];
 
 	for (size_t i = 0; i < b->n_ports; i++)
 		json_array_append_new(ports, port_to_json(&b->ports[i]));
+	for (size_t i = 0; i < b->n_flows; i++)
+		json_array_append_new(flows, json_string(b->flows[i]));
 	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b->mac[0], b->mac[1],
 		 b->mac[2], b->mac[3], b->mac[4], b->mac[5]);
-	return json_pack("{s:s, s:s, s:I, s:o}", "name", b->name, "mac", mac, "next_ofport",
-			 (json_int_t)b->next_ofport, "ports", ports);
+	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "name", b->name, "mac", mac, "next_ofport",
+			 (json_int_t)b->next_ofport, "ports", ports, "flows", flows);
 }
 
 static json_t *
@@ -327,21 +353,27 @@ bridge_from_json(struct cfg *cfg, json_t *j)
 {
 	const char *name, *mac;
 	json_int_t next;
-	json_t *ports, *p;
+	json_t *ports, *p, *flows = NULL;
 	struct cfg_bridge *b;
 	uint8_t mac8[6];
 	size_t i;
 
-	if (json_unpack(j, "{s:s, s:s, s:I, s:o}", "name", &name, "mac", &mac, "next_ofport",
-			&next, "ports", &ports) ||
+	if (json_unpack(j, "{s:s, s:s, s:I, s:o, s?o}", "name", &name, "mac", &mac, "next_ofport",
+			&next, "ports", &ports, "flows", &flows) ||
 	    !cfg_valid_ifname(name) || !json_is_array(ports) || next < 1 || next >= OFPP_MAX ||
-	    !parse_mac(mac, mac8) || name_taken(cfg, name))
+	    !parse_mac(mac, mac8) || name_taken(cfg, name) || (flows && !json_is_array(flows)))
 		return false;
 	b = cfg_add_bridge(cfg, name, mac8);
 	b->next_ofport = (uint32_t)next;
 	json_array_foreach(ports, i, p)
 		if (!port_from_json(cfg, b, p))
 			return false;
+	b->flows = xcalloc(json_array_size(flows) + 1, sizeof *b->flows);
+	json_array_foreach(flows, i, p) {
+		if (!json_is_string(p))
+			return false;
+		b->flows[b->n_flows++] = xstrdup(json_string_value(p));
+	}
 	return true;
 }
 

@@ -32,6 +32,8 @@ struct cfg_bridge {
 	uint32_t next_ofport;        /* Where the search for a free number starts. */
 	struct cfg_port *ports;      /* In order of addition; the internal port is implicit. */
 	size_t n_ports;
+	char **flows;                /* Its flow table, one flow per line (flows.h). */
+	size_t n_flows;
 };
 
 struct cfg {
@@ -57,6 +59,10 @@ struct cfg_bridge *cfg_add_bridge(struct cfg *cfg, const char *name, const uint8
 void cfg_del_bridge(struct cfg *cfg, struct cfg_bridge *br);
 struct cfg_port *cfg_add_port(struct cfg_bridge *br, const char *name);
 void cfg_del_port(struct cfg_bridge *br, struct cfg_port *port);
+
+/* Sets the flows of 'br' to the 'n' lines of 'flows' (copied). */
+void cfg_flows_set(struct cfg_bridge *br, const char *const *flows, size_t n);
+void cfg_flows_clear(struct cfg_bridge *br);
 
 const char *cfg_option_get(const struct cfg_port *port, const char *key);
 void cfg_option_set(struct cfg_port *port, const char *key, const char *value);

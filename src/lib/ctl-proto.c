@@ -16,6 +16,7 @@ static const struct {
 	const char *alias, *name;
 } aliases[] = {
 	{ "fdb/show", "fdb-show" },
+	{ "trace", "ofproto/trace" },
 };
 
 int

@@ -43,10 +43,13 @@ enum {
 /*
  * Every verb, with its arity and usage, in one table shared by lispctl (usage, local checks)
  * and lispswitchd (the schema each request is checked against before its handler runs).
- * Flags: CTL_READ verbs only read (they take --format=json); CTL_LOCAL verbs run inside lispctl.
+ * Flags: CTL_READ verbs only read (they take --format=json); CTL_LOCAL verbs run inside lispctl;
+ * CTL_FILE verbs send the lines of a file as arguments.
  */
 #define CTL_READ 1
 #define CTL_LOCAL 2
+#define CTL_FILE 4       /* The last argument names a file of lines (or - for stdin). */
+#define CTL_ARGS_MAX 0xffffffffu
 #define CTL_VERBS(X) \
 	X(ADD_BR, "add-br", 1, 1, 0, "BRIDGE", "create a bridge and its internal port") \
 	X(DEL_BR, "del-br", 1, 1, 0, "BRIDGE", "delete a bridge and all its ports") \
@@ -63,7 +66,19 @@ enum {
 	X(DUMP_PORTS, "dump-ports", 1, 2, CTL_READ, "BRIDGE [PORT]", "print port counters") \
 	X(FDB_SHOW, "fdb-show", 1, 1, CTL_READ, "BRIDGE", "print the MAC learning table") \
 	X(VLOG_SET, "vlog/set", 2, 2, 0, "CATEGORY|any LEVEL", "set a log level at run time") \
-	X(VLOG_LIST, "vlog/list", 0, 0, CTL_READ, "", "print log levels")
+	X(VLOG_LIST, "vlog/list", 0, 0, CTL_READ, "", "print log levels") \
+	X(ADD_FLOW, "add-flow", 2, 2, 0, "BRIDGE FLOW", "add a flow (same match and priority: replace)") \
+	X(ADD_FLOWS, "add-flows", 1, CTL_ARGS_MAX, CTL_FILE, "BRIDGE FILE|-", \
+	  "add the flows of FILE, one per line, all or none") \
+	X(DEL_FLOWS, "del-flows", 1, 2, 0, "BRIDGE [MATCH]", "delete flows (--strict: exact)") \
+	X(MOD_FLOWS, "mod-flows", 2, 2, 0, "BRIDGE FLOW", "change the actions of flows (--strict)") \
+	X(REPLACE_FLOWS, "replace-flows", 1, CTL_ARGS_MAX, CTL_FILE, "BRIDGE FILE|-", \
+	  "make the flow table FILE's flows, changing only the difference") \
+	X(DUMP_FLOWS, "dump-flows", 1, 2, CTL_READ, "BRIDGE [MATCH]", "print flows and counters") \
+	X(DUMP_TABLES, "dump-tables", 1, 1, CTL_READ, "BRIDGE", "print flow table statistics") \
+	X(TRACE, "ofproto/trace", 2, 3, CTL_READ, "BRIDGE FLOW [PACKET-HEX]", \
+	  "show what the tables do with a packet") \
+	X(PARSE_FLOW, "parse-flow", 1, 1, CTL_LOCAL, "FLOW", "print FLOW normalised (no daemon)")
 
 enum ctl_verb {
 #define CTL_VERB_ENUM(id, name, min, max, flags, usage, help) CTL_VERB_##id,

@@ -33,6 +33,7 @@ struct pkt_tunnel {
 	uint64_t id;                 /* Instance ID (host order). */
 	uint32_t ipv4_src, ipv4_dst;
 	struct in6_addr ipv6_src, ipv6_dst;
+	uint8_t ttl;                 /* Received: the outer TTL or hop limit. */
 };
 
 struct pkt {

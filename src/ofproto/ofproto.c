@@ -1,26 +1,45 @@
 #include "ofproto.h"
 
-#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "flow.h"
+#include "hash.h"
 #include "netdev.h"
 #include "pkt.h"
+#include "rule.h"
 #include "util.h"
+#include "xlate.h"
+
+/* Direct-mapped: one slot per hash, the newest key wins the slot. */
+#define EMC_SIZE 8192
+
+struct emc_entry {
+	uint64_t generation;    /* The flow tables' generation when filled; 0: empty. */
+	struct flow key;
+	struct rule *rule;      /* NULL caches a miss. */
+};
 
 void
 ofproto_init(struct ofproto *ofp, const char *name)
 {
+	memset(ofp, 0, sizeof *ofp);
 	str_copy(ofp->name, name, sizeof ofp->name);
 	hmap_init(&ofp->ports);
 	fdb_init(&ofp->fdb, FDB_DEFAULT_MAX, FDB_DEFAULT_AGING_MS);
+	oftable_init(&ofp->flows);
+	/* Generation 0 marks empty cache slots, so the tables start at 1. */
+	ofp->flows.generation = 1;
+	ofp->emc = xcalloc(EMC_SIZE, sizeof *ofp->emc);
 }
 
 void
 ofproto_uninit(struct ofproto *ofp)
 {
+	oftable_uninit(&ofp->flows);
 	fdb_uninit(&ofp->fdb);
 	hmap_destroy(&ofp->ports);
+	free(ofp->emc);
 }
 
 void
@@ -28,6 +47,7 @@ ofproto_port_add(struct ofproto *ofp, struct ofport *port)
 {
 	port->ofproto = ofp;
 	hmap_insert(&ofp->ports, &port->node, port->ofp_port);
+	ofp->flows.generation++;
 }
 
 void
@@ -35,6 +55,7 @@ ofproto_port_del(struct ofproto *ofp, struct ofport *port)
 {
 	hmap_remove(&ofp->ports, &port->node);
 	fdb_flush_port(&ofp->fdb, port->ofp_port);
+	ofp->flows.generation++;
 }
 
 struct ofport *
@@ -48,43 +69,32 @@ ofproto_port_find(const struct ofproto *ofp, uint32_t ofp_port)
 	return NULL;
 }
 
-static void
-output(struct ofport *port, const struct pkt *pkt)
-{
-	netdev_send(port->netdev, pkt);
-}
-
-static void
-flood(struct ofproto *ofp, const struct ofport *in, const struct pkt *pkt)
+struct ofport *
+ofproto_port_by_name(const struct ofproto *ofp, const char *name)
 {
 	struct ofport *port;
 
-	/* Layer-3 ports (tunnels) are never flooded to: they carry no Ethernet. */
 	HMAP_FOR_EACH_SAFE(port, node, &ofp->ports)
-		if (port != in && !port->netdev->class->l3)
-			output(port, pkt);
+		if (!strcmp(port->name, name))
+			return port;
+	return NULL;
 }
 
-/* The NORMAL action: learn the source, then forward to the known port or flood. */
-static void
-normal(struct ofproto *ofp, struct ofport *in, const struct flow *flow, const struct pkt *pkt,
-       int64_t now)
+struct rule *
+ofproto_lookup_cached(struct ofproto *ofp, const struct flow *flow)
 {
-	uint16_t vlan = ntohs(flow->vlan_tci) & VLAN_VID_MASK;
-	uint32_t out;
-	struct ofport *port;
+	uint32_t h = flow_hash(flow, 0);
+	struct emc_entry *e = &ofp->emc[h & (EMC_SIZE - 1)];
 
-	/* Nothing to learn from a layer-3 port's made-up Ethernet source. */
-	if (!in->netdev->class->l3)
-		fdb_learn(&ofp->fdb, flow->dl_src, vlan, in->ofp_port, now);
-	out = (flow->dl_dst[0] & 1) ? OFPP_NONE : fdb_lookup(&ofp->fdb, flow->dl_dst, vlan, now);
-	if (out == OFPP_NONE || !(port = ofproto_port_find(ofp, out))) {
-		flood(ofp, in, pkt);
-	} else if (port == in) {
-		in->netdev->drops[DROP_HAIRPIN]++;
-	} else {
-		output(port, pkt);
+	if (e->generation == ofp->flows.generation && flow_equal(&e->key, flow)) {
+		ofp->emc_hits++;
+		return e->rule;
 	}
+	ofp->emc_misses++;
+	e->generation = ofp->flows.generation;
+	e->key = *flow;
+	e->rule = oftable_lookup(&ofp->flows, 0, flow);
+	return e->rule;
 }
 
 void
@@ -102,7 +112,7 @@ ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch)
 		}
 		pkt->in_port = in->ofp_port;
 		flow_extract(pkt, &flow);
-		normal(ofp, in, &flow, pkt, now);
+		xlate_packet(ofp, in, pkt, &flow, now);
 	}
 }
 
@@ -119,4 +129,5 @@ void
 ofproto_run(struct ofproto *ofp, int64_t now_ms)
 {
 	fdb_expire(&ofp->fdb, now_ms);
+	oftable_expire(&ofp->flows, now_ms);
 }

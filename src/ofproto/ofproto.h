@@ -1,8 +1,9 @@
 /*
- * A bridge's datapath: its ports by OpenFlow number, its MAC learning table, and the pipeline a
- * received batch goes through (flow key, then actions; a new bridge's only flow is NORMAL).
- * Owned by the thread that runs the main loop; configuration changes arrive through the
- * ofproto_port_*() calls between batches, so a change is seen by the next packet.
+ * A bridge's datapath: its ports by OpenFlow number, its MAC learning table, its flow tables
+ * and the exact-match cache in front of them. A received batch goes through flow key
+ * extraction, then the flow tables (xlate.c). Owned by the thread that runs the main loop;
+ * configuration and flow changes arrive between batches, so a change is seen by the next
+ * packet.
  */
 #ifndef LS_OFPROTO_H
 #define LS_OFPROTO_H
@@ -13,9 +14,11 @@
 #include "drop.h"
 #include "fdb.h"
 #include "hmap.h"
+#include "oftable.h"
 
 struct netdev;
 struct pkt_batch;
+struct emc_entry;
 
 struct ofport {
 	struct hmap_node node;          /* In ofproto->ports, by 'ofp_port'. */
@@ -29,6 +32,9 @@ struct ofproto {
 	char name[IFNAMSIZ];
 	struct hmap ports;              /* struct ofport by number. */
 	struct fdb fdb;
+	struct oftable flows;
+	struct emc_entry *emc;          /* Exact-match cache of table 0 lookups. */
+	uint64_t emc_hits, emc_misses;
 };
 
 void ofproto_init(struct ofproto *ofp, const char *name);
@@ -39,12 +45,16 @@ void ofproto_port_add(struct ofproto *ofp, struct ofport *port);
 /* Removes 'port' and forgets the MACs learned on it; the caller frees it. */
 void ofproto_port_del(struct ofproto *ofp, struct ofport *port);
 struct ofport *ofproto_port_find(const struct ofproto *ofp, uint32_t ofp_port);
+struct ofport *ofproto_port_by_name(const struct ofproto *ofp, const char *name);
 
 /* Runs every packet of 'batch', received on 'in', through the pipeline. */
 void ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch);
 /* Hands every port's queued packets to the kernel. */
 void ofproto_flush(struct ofproto *ofp);
-/* Periodic work: MAC aging. */
+/* Periodic work: MAC aging, flow timeouts. */
 void ofproto_run(struct ofproto *ofp, int64_t now_ms);
+
+/* Table 0's flow for 'flow', through the exact-match cache. */
+struct rule *ofproto_lookup_cached(struct ofproto *ofp, const struct flow *flow);
 
 #endif

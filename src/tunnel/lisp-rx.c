@@ -168,36 +168,48 @@ read_cmsgs(struct msghdr *mh, struct outer *o)
 	}
 }
 
-/*
- * RFC 6040 (normal mode) and RFC 9300 section 5.3 on the inner header: CE in the outer header
- * is copied in (refused if the inner is Not-ECT), and the TTL is lowered to the outer one.
- */
+static void
+ipv4_fix_csum(uint8_t *ip)
+{
+	uint16_t sum = 0;
+
+	memcpy(ip + 10, &sum, 2);
+	sum = csum_fold(csum_partial(ip, (size_t)(ip[0] & 0xf) * 4, 0));
+	memcpy(ip + 10, &sum, 2);
+}
+
+/* RFC 6040, normal mode: CE in the outer header is copied in (refused if the inner is
+ * Not-ECT). */
 static bool
-inner_fixup(uint8_t *ip, const struct outer *o)
+inner_ecn(uint8_t *ip, const struct outer *o)
 {
 	bool v4 = (ip[0] >> 4) == 4;
 	int ecn = v4 ? ip[1] & 3 : (ip[1] >> 4) & 3;
-	bool ce = (o->tos & 3) == 3;
 
-	if (ce && ecn == 0)
+	if ((o->tos & 3) != 3)
+		return true;
+	if (ecn == 0)
 		return false;
 	if (v4) {
-		uint16_t sum = 0;
-
-		if (ce)
-			ip[1] |= 3;
-		if (o->ttl < ip[8])
-			ip[8] = (uint8_t)o->ttl;
-		memcpy(ip + 10, &sum, 2);
-		sum = csum_fold(csum_partial(ip, (size_t)(ip[0] & 0xf) * 4, 0));
-		memcpy(ip + 10, &sum, 2);
+		ip[1] |= 3;
+		ipv4_fix_csum(ip);
 	} else {
-		if (ce)
-			ip[1] |= 0x30;
-		if (o->ttl < ip[7])
-			ip[7] = (uint8_t)o->ttl;
+		ip[1] |= 0x30;
 	}
 	return true;
+}
+
+void
+lisp_rx_lower_ttl(struct pkt *pkt)
+{
+	uint8_t *ip = pkt->data + 14;
+
+	if ((ip[0] >> 4) == 4 && pkt->tun.ttl < ip[8]) {
+		ip[8] = pkt->tun.ttl;
+		ipv4_fix_csum(ip);
+	} else if ((ip[0] >> 4) == 6 && pkt->tun.ttl < ip[7]) {
+		ip[7] = pkt->tun.ttl;
+	}
 }
 
 static void
@@ -229,7 +241,7 @@ decap(struct pkt *pkt, const struct sockaddr_in6 *src, const struct outer *o,
 		return false;
 	pkt_pull(pkt, LISP_HDR_SIZE);
 	pkt->size = inner; /* Drop any padding behind the inner packet. */
-	if (!inner_fixup(pkt->data, o)) {
+	if (!inner_ecn(pkt->data, o)) {
 		*why = DROP_LISP_ECN;
 		return false;
 	}
@@ -239,6 +251,7 @@ decap(struct pkt *pkt, const struct sockaddr_in6 *src, const struct outer *o,
 	eth[12] = (uint8_t)(type >> 8);
 	eth[13] = (uint8_t)type;
 	set_tunnel(&pkt->tun, &src->sin6_addr, &o->dst, hdr.flags & LISP_F_I ? hdr.iid : 0);
+	pkt->tun.ttl = (uint8_t)o->ttl;
 	return true;
 }
 

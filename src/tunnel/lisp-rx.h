@@ -39,6 +39,14 @@ extern void (*lisp_rx_on_close)(struct lisp_rx *rx);
  */
 int lisp_rx_recv(struct lisp_rx *rx, struct pkt_batch *batch, uint64_t drops[N_DROP_REASONS]);
 
+/*
+ * RFC 9300 section 5.3: lowers the inner TTL of decapsulated 'pkt' to the outer one. Only for
+ * ports that copy the inner TTL out on sending ("ttl=inherit"): with a fixed outer TTL (OVS's
+ * default of 64) the outer TTL says nothing about the inner packet, and lowering it would break
+ * IPv6 neighbour discovery, which needs hop limit 255 end to end.
+ */
+void lisp_rx_lower_ttl(struct pkt *pkt);
+
 /* Ethernet address given to decapsulated packets (source and destination), as in OVS. */
 extern const uint8_t lisp_fake_mac[6];
 

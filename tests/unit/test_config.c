@@ -101,6 +101,8 @@ sample_cfg(struct cfg *cfg)
 	str_copy(p->type, "internal", sizeof p->type);
 	p->ofport = 2;
 	b->next_ofport = 3;
+	cfg_flows_set(b, (const char *[]){ "priority=3,dl_dst=02:00:00:00:00:00 actions=output:1",
+					   "priority=0 actions=NORMAL" }, 2);
 	b = cfg_add_bridge(cfg, "br-empty", mac2);
 	b->next_ofport = OFPP_MAX - 1;
 }
@@ -117,6 +119,9 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 		assert_memory_equal(x->mac, y->mac, 6);
 		assert_int_equal(x->next_ofport, y->next_ofport);
 		assert_int_equal(x->n_ports, y->n_ports);
+		assert_int_equal(x->n_flows, y->n_flows);
+		for (size_t j = 0; j < x->n_flows; j++)
+			assert_string_equal(x->flows[j], y->flows[j]);
 		for (size_t j = 0; j < x->n_ports; j++) {
 			const struct cfg_port *p = &x->ports[j], *q = &y->ports[j];
 

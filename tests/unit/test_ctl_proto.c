@@ -26,6 +26,16 @@ static const struct {
 	{ "fdb/show", CTL_VERB_FDB_SHOW, 1, 1 },   /* ovs-appctl spelling. */
 	{ "vlog/set", CTL_VERB_VLOG_SET, 2, 2 },
 	{ "vlog/list", CTL_VERB_VLOG_LIST, 0, 0 },
+	{ "add-flow", CTL_VERB_ADD_FLOW, 2, 2 },
+	{ "add-flows", CTL_VERB_ADD_FLOWS, 1, CTL_ARGS_MAX },
+	{ "del-flows", CTL_VERB_DEL_FLOWS, 1, 2 },
+	{ "mod-flows", CTL_VERB_MOD_FLOWS, 2, 2 },
+	{ "replace-flows", CTL_VERB_REPLACE_FLOWS, 1, CTL_ARGS_MAX },
+	{ "dump-flows", CTL_VERB_DUMP_FLOWS, 1, 2 },
+	{ "dump-tables", CTL_VERB_DUMP_TABLES, 1, 1 },
+	{ "ofproto/trace", CTL_VERB_TRACE, 2, 3 },
+	{ "trace", CTL_VERB_TRACE, 2, 3 },         /* Short spelling. */
+	{ "parse-flow", CTL_VERB_PARSE_FLOW, 1, 1 },
 	{ "", -1, 0, 0 },
 	{ "add", -1, 0, 0 },
 	{ "add-br ", -1, 0, 0 },
@@ -88,7 +98,7 @@ test_table_sane(void **state)
 		assert_true(strlen(v->help) > 0);
 		/* Help is one line, and only known flags are used. */
 		assert_null(strchr(v->help, '\n'));
-		assert_int_equal(v->flags & ~(CTL_READ | CTL_LOCAL), 0);
+		assert_int_equal(v->flags & ~(CTL_READ | CTL_LOCAL | CTL_FILE), 0);
 		/* A verb without arguments has no usage text, and vice versa. */
 		assert_int_equal(v->max_args == 0, v->usage[0] == '\0');
 		for (int j = 0; j < i; j++)
@@ -103,6 +113,7 @@ test_read_flags(void **state)
 	static const int reads[] = {
 		CTL_VERB_LIST_BR, CTL_VERB_BR_EXISTS, CTL_VERB_LIST_PORTS, CTL_VERB_GET,
 		CTL_VERB_SHOW, CTL_VERB_DUMP_PORTS, CTL_VERB_FDB_SHOW, CTL_VERB_VLOG_LIST,
+		CTL_VERB_DUMP_FLOWS, CTL_VERB_DUMP_TABLES, CTL_VERB_TRACE,
 	};
 
 	(void)state;
