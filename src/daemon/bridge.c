@@ -293,6 +293,11 @@ remove_stale(const struct cfg *cfg, bool changed)
 			n_bridges--;
 			continue;
 		}
+		if (!cb) {
+			/* Going away, in the second pass. */
+			i++;
+			continue;
+		}
 		HMAP_FOR_EACH_SAFE(op, node, &br->ofproto.ports) {
 			struct port *port = CONTAINER_OF(op, struct port, ofport);
 			bool present = port == br->local ||

@@ -31,7 +31,8 @@ pkt_l3_offset(const struct pkt *pkt, uint16_t *ethertype)
 void
 pkt_l4_csum(uint8_t *ip, uint8_t *l4, uint32_t l4_size, uint8_t proto)
 {
-	uint16_t off = proto == IPPROTO_TCP ? 16 : 6, zero = 0, sum;
+	/* Where each protocol keeps its checksum. */
+	uint16_t off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2, zero = 0, sum;
 	uint32_t acc;
 	uint8_t pseudo[8] = { 0, 0, 0, 0, 0, 0, 0, proto };
 
@@ -108,6 +109,109 @@ pkt_gso_segment(const struct pkt *pkt, struct pkt *scratch,
 		emit(scratch, aux);
 		if (last)
 			break;
+	}
+	return true;
+}
+
+bool
+pkt_ipv4_fragment(const struct pkt *pkt, uint32_t l3, int mtu, struct pkt *scratch,
+		  void (*emit)(struct pkt *frag, void *aux), void *aux)
+{
+	const uint8_t *ip = pkt->data + l3;
+	uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4, total, chunk, off;
+	uint16_t frag = (uint16_t)(ip[6] << 8 | ip[7]);
+
+	if (pkt->size < l3 + 20 || ihl < 20 || (frag & 0x4000) || (uint32_t)mtu < ihl + 8)
+		return false;
+	total = MIN((uint32_t)(ip[2] << 8 | ip[3]), pkt->size - l3);
+	if (total <= ihl)
+		return false;
+	/* Fragment payloads are multiples of 8 bytes, except the last. */
+	chunk = ((uint32_t)mtu - ihl) & ~7u;
+	for (off = ihl; off < total; off += chunk) {
+		uint32_t n = MIN(chunk, total - off);
+		bool more = off + n < total || (frag & 0x2000);
+		uint16_t fo = (uint16_t)((frag & 0x1fff) + (off - ihl) / 8) | (more ? 0x2000 : 0);
+		uint8_t *out;
+
+		pkt_reset(scratch);
+		memcpy(scratch->data, pkt->data, l3 + ihl);
+		memcpy(scratch->data + l3 + ihl, pkt->data + l3 + off, n);
+		scratch->size = l3 + ihl + n;
+		scratch->in_port = pkt->in_port;
+		scratch->tun = pkt->tun;
+		out = scratch->data + l3;
+		out[6] = (uint8_t)(fo >> 8);
+		out[7] = (uint8_t)fo;
+		fix_ip(out, ihl + n, 0);
+		emit(scratch, aux);
+	}
+	return true;
+}
+
+/* Whether the IP packet at 'ip' is itself an ICMP error (never answered with another). */
+static bool
+is_icmp_error(const uint8_t *ip, uint32_t size)
+{
+	if ((ip[0] >> 4) == 4) {
+		uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
+
+		return ip[9] == IPPROTO_ICMP && size > ihl &&
+		       (ip[ihl] == 3 || ip[ihl] == 11 || ip[ihl] == 12 || ip[ihl] == 5);
+	}
+	return ip[6] == IPPROTO_ICMPV6 && size > 40 && ip[40] < 128;
+}
+
+bool
+pkt_icmp_too_big(const struct pkt *pkt, uint32_t l3, int mtu, struct pkt *out)
+{
+	const uint8_t *ip = pkt->data + l3;
+	bool v4 = pkt->size >= l3 + 20 && (ip[0] >> 4) == 4;
+	uint32_t hdr = v4 ? 20 : 40, icmp = 8, quote;
+	uint8_t *o, *oip, *oicmp;
+	uint16_t sum;
+
+	if ((!v4 && (pkt->size < l3 + 40 || (ip[0] >> 4) != 6)) || is_icmp_error(ip, pkt->size - l3))
+		return false;
+	/* IPv4 quotes the header and 8 bytes (RFC 792); IPv6 as much as fits in 1280 (RFC 4443). */
+	quote = v4 ? MIN(pkt->size - l3, (uint32_t)(ip[0] & 0xf) * 4 + 8) :
+		     MIN(pkt->size - l3, 1280 - hdr - icmp);
+	pkt_reset(out);
+	o = out->data;
+	memcpy(o, pkt->data + 6, 6);          /* Back to the sender's MAC... */
+	memcpy(o + 6, pkt->data, 6);          /* ...from the one it sent to. */
+	memcpy(o + 12, pkt->data + 12, l3 - 12);
+	oip = o + l3;
+	oicmp = oip + hdr;
+	memset(oip, 0, hdr + icmp);
+	memcpy(oicmp + icmp, ip, quote);
+	out->size = l3 + hdr + icmp + quote;
+	if (v4) {
+		oip[0] = 0x45;
+		oip[8] = 64;
+		oip[9] = IPPROTO_ICMP;
+		memcpy(oip + 12, ip + 16, 4);
+		memcpy(oip + 16, ip + 12, 4);
+		fix_ip(oip, hdr + icmp + quote, 0);
+		oicmp[0] = 3;                 /* Destination unreachable: fragmentation needed. */
+		oicmp[1] = 4;
+		oicmp[6] = (uint8_t)(mtu >> 8);
+		oicmp[7] = (uint8_t)mtu;
+		sum = csum_fold(csum_partial(oicmp, icmp + quote, 0));
+		memcpy(oicmp + 2, &sum, 2);
+	} else {
+		oip[0] = 0x60;
+		oip[6] = IPPROTO_ICMPV6;
+		oip[7] = 255;
+		memcpy(oip + 8, ip + 24, 16);
+		memcpy(oip + 24, ip + 8, 16);
+		fix_ip(oip, hdr + icmp + quote, 0);
+		oicmp[0] = 2;                 /* Packet too big. */
+		oicmp[4] = (uint8_t)(mtu >> 24);
+		oicmp[5] = (uint8_t)(mtu >> 16);
+		oicmp[6] = (uint8_t)(mtu >> 8);
+		oicmp[7] = (uint8_t)mtu;
+		pkt_l4_csum(oip, oicmp, icmp + quote, IPPROTO_ICMPV6);
 	}
 	return true;
 }

@@ -280,6 +280,10 @@ afpacket_flush(struct netdev *dev)
 	dev->tx_pending = false;
 	if (send(dev->fd, NULL, 0, MSG_DONTWAIT) >= 0)
 		return;
+	/* A link that went down and up again leaves ENETDOWN pending on the socket; the failed
+	 * send consumed it, so one retry tells a stale error from a link that is down now. */
+	if ((errno == ENETDOWN || errno == ENXIO) && send(dev->fd, NULL, 0, MSG_DONTWAIT) >= 0)
+		return;
 	/* Frames stay queued for the next flush on EAGAIN/ENOBUFS. A link without carrier
 	 * refuses the whole batch: those are drops, like any port that is down. */
 	if (errno == ENETDOWN || errno == ENXIO) {

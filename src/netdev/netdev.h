@@ -61,6 +61,9 @@ struct netdev_class {
 	void (*send)(struct netdev *dev, const struct pkt *pkt);
 	/* Transmits everything queued. */
 	void (*flush)(struct netdev *dev);
+	/* Layer-3 ports: the largest IP packet 'pkt' (with its tunnel metadata) can be sent as
+	 * without fragmenting the packet that carries it; 0 if unknown. NULL for other ports. */
+	int (*l3_mtu)(struct netdev *dev, const struct pkt *pkt);
 };
 
 extern const struct netdev_class netdev_afpacket_class;

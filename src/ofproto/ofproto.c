@@ -31,6 +31,7 @@ ofproto_init(struct ofproto *ofp, const char *name)
 	/* Generation 0 marks empty cache slots, so the tables start at 1. */
 	ofp->flows.generation = 1;
 	ofp->emc = xcalloc(EMC_SIZE, sizeof *ofp->emc);
+	ofp->scratch = pkt_alloc();
 }
 
 void
@@ -40,6 +41,7 @@ ofproto_uninit(struct ofproto *ofp)
 	fdb_uninit(&ofp->fdb);
 	hmap_destroy(&ofp->ports);
 	free(ofp->emc);
+	pkt_free(ofp->scratch);
 }
 
 void

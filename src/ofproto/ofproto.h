@@ -19,6 +19,7 @@
 struct netdev;
 struct pkt_batch;
 struct emc_entry;
+struct pkt;
 
 struct ofport {
 	struct hmap_node node;          /* In ofproto->ports, by 'ofp_port'. */
@@ -34,6 +35,7 @@ struct ofproto {
 	struct fdb fdb;
 	struct oftable flows;
 	struct emc_entry *emc;          /* Exact-match cache of table 0 lookups. */
+	struct pkt *scratch;            /* For packets the datapath makes (ICMP, fragments). */
 	uint64_t emc_hits, emc_misses;
 };
 

@@ -12,6 +12,7 @@
 #include "flow.h"
 #include "netdev.h"
 #include "ofproto.h"
+#include "pkt-gso.h"
 #include "pkt.h"
 #include "rule.h"
 #include "strbuf.h"
@@ -76,6 +77,52 @@ trace_tunnel(struct xlate_ctx *ctx, const struct ofport *port)
 		   (unsigned long long)be64toh(f->tun_id), port->name);
 }
 
+/* The largest IP packet 'pkt' becomes on the wire: itself, or its biggest GSO segment. */
+static uint32_t
+l3_size(const struct pkt *pkt, uint32_t l3)
+{
+	uint32_t l4 = pkt->vnet.csum_start;
+
+	if (pkt->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE || pkt->size < l4 + 20)
+		return pkt->size - l3;
+	return l4 + (uint32_t)(pkt->data[l4 + 12] >> 4) * 4 - l3 + pkt->vnet.gso_size;
+}
+
+static void
+emit_fragment(struct pkt *frag, void *port)
+{
+	netdev_send(((struct ofport *)port)->netdev, frag);
+}
+
+/*
+ * Path MTU for a tunnel port (RFC 9300 section 7): a packet too big for the path is cut into
+ * IP fragments when IPv4 allows it (stateless, section 7.1), else answered with ICMP
+ * "fragmentation needed" / ICMPv6 "packet too big" carrying the MTU left inside the tunnel.
+ * Returns true if it dealt with the packet.
+ */
+static bool
+too_big(struct xlate_ctx *ctx, struct ofport *port)
+{
+	struct pkt *pkt = ctx->pkt, *out = ctx->ofp->scratch;
+	uint16_t type;
+	uint32_t l3 = pkt_l3_offset(pkt, &type);
+	int mtu;
+
+	if (!l3 || !port->netdev->class->l3_mtu ||
+	    !(mtu = port->netdev->class->l3_mtu(port->netdev, pkt)) || l3_size(pkt, l3) <= (uint32_t)mtu)
+		return false;
+	if (type == 0x0800 && !(pkt->data[l3 + 6] & 0x40) &&
+	    pkt->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		pkt_offload_csum(pkt);
+		if (pkt_ipv4_fragment(pkt, l3, mtu, out, emit_fragment, port))
+			return true;
+	}
+	port->netdev->drops[DROP_MTU]++;
+	if (!ctx->in->netdev->class->l3 && pkt_icmp_too_big(pkt, l3, mtu, out))
+		netdev_send(ctx->in->netdev, out);
+	return true;
+}
+
 static void
 send_to_port(struct xlate_ctx *ctx, struct ofport *port)
 {
@@ -95,8 +142,11 @@ send_to_port(struct xlate_ctx *ctx, struct ofport *port)
 		}
 		ctx->base = ctx->flow;
 	}
-	if (l3)
+	if (l3) {
 		tunnel_from_flow(&ctx->pkt->tun, &ctx->flow);
+		if (too_big(ctx, port))
+			return;
+	}
 	netdev_send(port->netdev, ctx->pkt);
 }
 

@@ -48,8 +48,19 @@ struct txq {
 	unsigned int n;
 };
 
+/* Path MTU towards one remote RLOC, as the kernel knows it (route MTU and learned PMTU). */
+struct mtu_entry {
+	struct in6_addr dst;
+	int mtu;                         /* Of the outer packet. */
+	int64_t expires_ms;
+};
+
+#define MTU_CACHE_SIZE 16
+#define MTU_CACHE_MS 5000
+
 struct netdev_lisp {
 	struct netdev up;
+	struct mtu_entry mtus[MTU_CACHE_SIZE];  /* Small: one entry per remote in use. */
 	struct lisp_cfg cfg;
 	struct lisp_rx *rx;              /* The receiver of its UDP port (shared). */
 	struct txq q4, q6;
@@ -382,8 +393,11 @@ txq_flush(struct netdev_lisp *d, struct txq *q)
 			continue;
 		}
 		/* The first unsent message failed: count it and go on with the rest. */
-		if (errno == EMSGSIZE)
+		if (errno == EMSGSIZE) {
+			/* The path got smaller than we thought: ask the kernel again next time. */
+			memset(d->mtus, 0, sizeof d->mtus);
 			d->up.drops[DROP_MTU]++;
+		}
 		else
 			d->up.drops[DROP_TUNNEL_TX]++;
 		d->up.stats.tx_dropped++;
@@ -404,6 +418,54 @@ lisp_flush(struct netdev *dev)
 		txq_flush(d, &d->q6);
 }
 
+/* Asks the kernel for the path MTU to 'dst': a UDP socket connected there knows it. */
+static int
+kernel_path_mtu(const struct in6_addr *dst, uint16_t port)
+{
+	bool v4 = lisp_addr_is_v4(dst);
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+				    .sin6_addr = *dst };
+	struct sockaddr_in sa4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
+	socklen_t len = sizeof mtu;
+
+	memcpy(&sa4.sin_addr, &dst->s6_addr[12], 4);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, v4 ? (struct sockaddr *)&sa4 : (struct sockaddr *)&sa6,
+		    v4 ? sizeof sa4 : sizeof sa6) < 0 ||
+	    getsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_MTU : IPV6_MTU, &mtu, &len) < 0)
+		mtu = 0;
+	close(fd);
+	return mtu;
+}
+
+static int
+lisp_l3_mtu(struct netdev *dev, const struct pkt *pkt)
+{
+	struct netdev_lisp *d = lisp_cast(dev);
+	int64_t now = time_msec();
+	struct mtu_entry *e, *slot = &d->mtus[0];
+	enum drop_reason why;
+	struct tx_meta m;
+
+	if (!tx_meta_fill(d, pkt, &m, &why))
+		return 0;
+	for (e = d->mtus; e < d->mtus + MTU_CACHE_SIZE; e++) {
+		if (!memcmp(&e->dst, &m.dst, sizeof m.dst) && e->expires_ms > now)
+			goto found;
+		if (e->expires_ms < slot->expires_ms)
+			slot = e;
+	}
+	e = slot;
+	e->dst = m.dst;
+	e->mtu = kernel_path_mtu(&m.dst, d->cfg.dst_port);
+	e->expires_ms = now + MTU_CACHE_MS;
+found:
+	/* What is left for the inner packet after outer IP, UDP and LISP headers. */
+	return e->mtu ? e->mtu - (m.v6 ? 40 : 20) - 8 - LISP_HDR_SIZE : 0;
+}
+
 static int
 lisp_recv(struct netdev *dev UNUSED, struct pkt_batch *batch UNUSED)
 {
@@ -419,4 +481,5 @@ const struct netdev_class netdev_lisp_class = {
 	.recv = lisp_recv,
 	.send = lisp_send,
 	.flush = lisp_flush,
+	.l3_mtu = lisp_l3_mtu,
 };
