@@ -197,15 +197,12 @@ def test_first_frame_out_of_port_added_down(lab):
     assert (stats["p1"]["tx"]["dropped"], stats["p2"]["tx"]["dropped"]) == (0, 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "daemon bug: after a port's link goes down and up again, the first frame sent out of it is "
-    "lost (the kernel leaves ENETDOWN pending on the packet socket when the link goes down; "
-    "the next send fails with it and afpacket_flush() discards the frame as a tx drop)"))
 def test_port_link_down_then_up_again(sw):
     """
     p2 is set down in the hv namespace: frames for VM2 are dropped and counted as tx drops.
     Set up again, p2 carries traffic at once, from the very first frame (the ARP request of a
-    single ping, with no time for an ARP retry).
+    single ping, with no time for an ARP retry). (Regression: the ENETDOWN the kernel leaves
+    pending on the packet socket used to fail, and drop, the first frame after the flap.)
 
         [vm1] 10.0.0.1 == p1 --+-- br0 (hv)
         [vm2] 10.0.0.2 == p2 --+   <- ip link set p2 down; ...; ip link set p2 up
