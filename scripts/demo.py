@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""
+lispswitch demo (make demo): builds a small virtual network in namespaces of its own, runs
+lispswitchd there, configures it with lispctl the way a user would, and shows traffic through it.
+Every command is printed before it runs, like a tutorial. Whatever happens (failure, Ctrl-C,
+SIGTERM), everything the demo made is removed before it exits.
+
+Scenarios are functions taking the lab (tests/system/lsnet.py, shared with the system tests)
+and returning nothing or raising DemoFailure; add later ones (LISP between two hypervisors) to
+SCENARIOS.
+
+    usage: demo.py --build BUILD_DIR
+"""
+import argparse
+import os
+import shlex
+import signal
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "system"))
+import lsnet  # noqa: E402  (found through the path above)
+
+
+class DemoFailure(Exception):
+    pass
+
+
+class Interrupted(Exception):
+    pass
+
+
+def say(text=""):
+    print(text, flush=True)
+
+
+def show(where, argv, out=""):
+    """Prints one command as the user would type it, then its output."""
+    say(f"[{where}] # {' '.join(shlex.quote(str(a)) for a in argv)}")
+    if out:
+        say(out.rstrip("\n"))
+
+
+class Host:
+    """A namespace whose commands are printed as they run."""
+
+    def __init__(self, ns, label):
+        self.ns = ns
+        self.label = label
+
+    def sh(self, *argv):
+        r = self.ns.run(*argv, check=False)
+        show(self.label, argv, r.stdout)
+        if r.returncode != 0:
+            raise DemoFailure(f"{' '.join(map(str, argv))}: exit {r.returncode}: "
+                              f"{r.stderr.strip()}")
+        return r.stdout
+
+
+class Switch(Host):
+    """The hypervisor: a namespace with lispswitchd, driven by lispctl."""
+
+    def __init__(self, lab, ns, label):
+        super().__init__(ns, label)
+        self.d = lab.daemon(ns, start=False)
+
+    def start(self):
+        show(self.label, ["lispswitchd", *map(str, self.d.start_cmd()[1:])])
+        self.d.start()
+        say(f"(lispswitchd runs as pid {self.d.pid}; lispctl below talks to it with "
+            f"--rundir={self.d.rundir})")
+
+    def ctl(self, *args):
+        rc, out, err = self.d.ctl(*args, check=False)
+        show(self.label, ["lispctl", *args], out)
+        if rc != 0:
+            raise DemoFailure(err.strip())
+        return out
+
+    def attach(self, vm):
+        self.ctl("add-port", "br0", vm.port)
+
+
+def ping(vm, label, dst, count=5):
+    sent, received, out = vm.ping(dst, count=count, interval=0.2, quiet=False)
+    show(label, vm.ping_argv(dst, count, 0.2, quiet=False), out)
+    if received != sent:
+        raise DemoFailure(f"{label}: ping {dst}: {received} of {sent} answered")
+
+
+def scenario_one_bridge(lab):
+    """
+    Two VMs on one bridge in one hypervisor:
+
+        [vm1] eth0 10.0.0.1/24 ==veth== p1 --+
+                                             |  br0 (lispswitchd, namespace "hv")
+        [vm2] eth0 10.0.0.2/24 ==veth== p2 --+
+    """
+    say(scenario_one_bridge.__doc__.rstrip())
+    hv_ns = lab.netns("hv")
+    vms = [lab.vm(hv_ns, f"vm{i}", f"p{i}", f"10.0.0.{i}/24") for i in (1, 2)]
+    say(f"\nNamespaces: {hv_ns.name} (hypervisor), "
+        f"{', '.join(vm.name for vm in vms)} (VMs); veth p1, p2 in the hypervisor.\n")
+
+    hv = Switch(lab, hv_ns, "hv")
+    hv.start()
+    hv.ctl("add-br", "br0")
+    for vm in vms:
+        hv.attach(vm)
+    say()
+    ping(vms[0], "vm1", vms[1].addr)
+    say()
+    hv.ctl("show")
+    hv.ctl("dump-ports", "br0")
+    hv.ctl("fdb-show", "br0")
+    learned = {(r["port"], r["mac"]) for r in hv.d.ctl_json("fdb-show", "br0")}
+    if learned != {(1, vms[0].mac), (2, vms[1].mac)}:
+        raise DemoFailure(f"fdb-show: expected both VMs on ports 1 and 2, got {sorted(learned)}")
+
+
+SCENARIOS = [
+    ("two VMs on one bridge", scenario_one_bridge),
+]
+
+
+def on_signal(signum, frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", required=True, help="build directory (with src/daemon, src/ctl)")
+    args = ap.parse_args()
+    build = Path(args.build).resolve()
+    for binary in ("src/daemon/lispswitchd", "src/ctl/lispctl"):
+        if not (build / binary).exists():
+            sys.exit(f"demo: {build / binary}: not built (run make)")
+    if os.geteuid() != 0:
+        sys.exit("demo: run as root (it makes network namespaces)")
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    failures = []
+    lab = None
+    try:
+        lab = lsnet.Lab(build)
+        for title, scenario in SCENARIOS:
+            say(f"\n=== {title} ===")
+            try:
+                scenario(lab)
+                say(f"--- {title}: ok")
+            except (DemoFailure, lsnet.DaemonStartError, RuntimeError) as e:
+                failures.append(f"{title}: {e}")
+                say(f"--- {title}: FAILED: {e}")
+    except Interrupted as e:
+        failures.append(f"interrupted by {e}")
+    finally:
+        # Cleanup must not be cut short by a second Ctrl-C.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        if lab:
+            lab.cleanup(keep_dirs=True)
+            try:
+                lab.check_sanitizers()
+            except AssertionError as e:
+                failures.append(str(e))
+            lab.cleanup()
+            left = lsnet.leftover_namespaces(lab.prefix + "-")
+            if left:
+                failures.append(f"namespaces left behind: {left}")
+            say(f"\nRemoved the namespaces {lab.prefix}-* and everything in them.")
+    for f in failures:
+        say(f"FAIL: {f}")
+    say("FAIL" if failures else "PASS")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
