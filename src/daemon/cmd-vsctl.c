@@ -13,10 +13,13 @@
 static bool
 check_name(const struct cmd *c, const char *what, const char *name, struct rpc_error *err)
 {
+	char quoted[80];
+
 	if (cfg_valid_ifname(name))
 		return true;
-	txn_fail(err, CTL_ERR_INVALID, c->verb, name,
-	     "invalid %s name (1 to 15 characters, no '/', ':' or spaces)", what);
+	snprintf(quoted, sizeof quoted, "\"%.64s\"", name);
+	txn_fail(err, CTL_ERR_INVALID, c->verb, quoted,
+		 "invalid %s name (1 to 15 characters, no '/', ':' or spaces)", what);
 	return false;
 }
 
@@ -218,10 +221,11 @@ set_column(struct txn *txn, const struct cmd *c, struct cfg_port *p, const char 
 		ok = set_options_map(p, value);
 	} else if (!strcmp(column, "ofport_request")) {
 		ok = (*value == '\0' && (n = 0, true)) || (str_to_u64(value, OFPP_MAX - 1, &n) && n);
-		if (ok) {
-			p->ofport_request = (uint32_t)n;
+		/* A new request renumbers the port; clearing it keeps the number it has. */
+		if (ok && n && n != p->ofport)
 			p->ofport = 0;
-		}
+		if (ok)
+			p->ofport_request = (uint32_t)n;
 	} else {
 		free(value);
 		return txn_fail(err, CTL_ERR_USAGE, c->verb, p->name, "unknown column \"%s\"", column);

@@ -165,6 +165,7 @@ parse_cmd(json_t *j, struct cmd *c, struct rpc_error *err)
 static bool
 validate(struct txn *txn, struct rpc_error *err)
 {
+	const struct cfg_port *bad;
 	char msg[256];
 
 	for (size_t i = 0; i < txn->cfg.n_bridges; i++) {
@@ -179,8 +180,9 @@ validate(struct txn *txn, struct rpc_error *err)
 				return false;
 			}
 		}
-		if (!cfg_assign_ofports(b, msg, sizeof msg)) {
-			txn_fail(err, CTL_ERR_INVALID, "set", b->name, "%s", msg);
+		if (!cfg_assign_ofports(b, &bad, msg, sizeof msg)) {
+			txn_fail(err, CTL_ERR_INVALID, touched_by(txn, bad->name), bad->name, "%s",
+				 msg);
 			return false;
 		}
 	}

@@ -207,25 +207,35 @@ cfg_option_clear(struct cfg_port *p)
 	p->n_options = 0;
 }
 
-static bool
-ofport_used(const struct cfg_bridge *b, uint32_t ofport, const struct cfg_port *except)
+/* The port other than 'except' that has number 'ofport', or NULL. */
+static const struct cfg_port *
+ofport_owner(const struct cfg_bridge *b, uint32_t ofport, const struct cfg_port *except)
 {
 	for (size_t i = 0; i < b->n_ports; i++)
 		if (&b->ports[i] != except && b->ports[i].ofport == ofport)
-			return true;
-	return false;
+			return &b->ports[i];
+	return NULL;
+}
+
+static bool
+ofport_used(const struct cfg_bridge *b, uint32_t ofport, const struct cfg_port *except)
+{
+	return ofport_owner(b, ofport, except) != NULL;
 }
 
 bool
-cfg_assign_ofports(struct cfg_bridge *b, char *err, size_t err_size)
+cfg_assign_ofports(struct cfg_bridge *b, const struct cfg_port **bad, char *err,
+		   size_t err_size)
 {
 	for (size_t i = 0; i < b->n_ports; i++) {
 		struct cfg_port *p = &b->ports[i];
+		const struct cfg_port *owner;
 
 		if (p->ofport_request && p->ofport != p->ofport_request) {
-			if (ofport_used(b, p->ofport_request, p)) {
-				snprintf(err, err_size, "ofport_request %u is in use by another port",
-					 p->ofport_request);
+			if ((owner = ofport_owner(b, p->ofport_request, p))) {
+				snprintf(err, err_size, "ofport_request %u is in use by port %s",
+					 p->ofport_request, owner->name);
+				*bad = p;
 				return false;
 			}
 			p->ofport = p->ofport_request;

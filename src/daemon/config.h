@@ -71,9 +71,10 @@ void cfg_option_clear(struct cfg_port *port);
 /*
  * Gives every port of 'br' without a number one: its request if free, else the next free
  * number from 'next_ofport' up. Returns false if a request collides with another port's number
- * ('err' filled).
+ * ('*bad' is the requesting port, 'err' says which port has the number).
  */
-bool cfg_assign_ofports(struct cfg_bridge *br, char *err, size_t err_size);
+bool cfg_assign_ofports(struct cfg_bridge *br, const struct cfg_port **bad, char *err,
+			size_t err_size);
 
 /* Whether 'name' is usable as an interface name (1-15 bytes, no '/', ':' or whitespace). */
 bool cfg_valid_ifname(const char *name);

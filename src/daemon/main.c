@@ -173,10 +173,12 @@ ready(int notify_fd)
 	if (write(notify_fd, &ok, 1) != 1)
 		log_warn(MAIN, "could not notify the parent process");
 	close(notify_fd);
+	/* Let go of the caller's terminal or pipes, so "lispswitchd --detach 2>&1 | cat" ends. */
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
 }
@@ -219,16 +221,19 @@ int
 main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	char *pidfile, *sockpath, *cfgpath;
+	char *pidfile, *sockpath, *cfgpath, *logpath;
 	int pid_fd, sig_fd, notify_fd = -1, err;
 	struct loop_source *sig_src;
 	sigset_t mask;
 
 	parse_options(argc, argv, &o);
-	if (o.log_file && log_open(o.log_file) < 0)
-		log_fatal("cannot open log file %s: %s", o.log_file, strerror(errno));
 	make_dir(o.rundir, 0755);
 	make_dir(o.dbdir, 0700);
+	/* A daemon in the background keeps no terminal: without --log-file it logs in RUNDIR. */
+	logpath = o.log_file ? xstrdup(o.log_file) :
+		  o.detach ? xasprintf("%s/lispswitchd.log", o.rundir) : NULL;
+	if (logpath && log_open(logpath) < 0)
+		log_fatal("cannot open log file %s: %s", logpath, strerror(errno));
 	pidfile = o.pidfile ? xstrdup(o.pidfile) : xasprintf("%s/%s", o.rundir, CTL_PIDFILE_NAME);
 	sockpath = xasprintf("%s/%s", o.rundir, CTL_SOCKET_NAME);
 	cfgpath = xasprintf("%s/%s", o.dbdir, CTL_CONFIG_NAME);
@@ -268,5 +273,6 @@ main(int argc, char **argv)
 	free(pidfile);
 	free(sockpath);
 	free(cfgpath);
+	free(logpath);
 	return 0;
 }

@@ -95,17 +95,17 @@ log_fatal(const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	log_vmsg("main", "fatal", 0, fmt, ap);
-	va_end(ap);
 	if (log_stream) {
-		/* Start-up failures must reach the person who ran the daemon, not only the file. */
 		va_start(ap, fmt);
-		fputs("lispswitchd: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		log_vmsg("main", "fatal", 0, fmt, ap);
 		va_end(ap);
 	}
+	/* Start-up failures reach the person who ran the daemon as one plain line. */
+	va_start(ap, fmt);
+	fputs("lispswitchd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 	exit(1);
 }
 

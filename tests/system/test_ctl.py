@@ -52,15 +52,15 @@ BAD_COMMANDS = [
     (["list-br", "--", "--", "list-br"], "missing command (try --help)"),
     (["list-br", "--", "add-br"], "add-br: missing argument (usage: add-br BRIDGE)"),
     # Bad names.
-    (["add-br", "0123456789abcdef"], f"add-br 0123456789abcdef: invalid bridge name {NAME_RULE}"),
-    (["add-br", "a/b"], f"add-br a/b: invalid bridge name {NAME_RULE}"),
-    (["add-br", "br:0"], f"add-br br:0: invalid bridge name {NAME_RULE}"),
-    (["add-br", ".."], f"add-br ..: invalid bridge name {NAME_RULE}"),
-    # Reported as unclear: the empty name is not quoted, so the line reads "add-br : ...".
-    (["add-br", ""], f"add-br : invalid bridge name {NAME_RULE}"),
+    (["add-br", "0123456789abcdef"], f"add-br \"0123456789abcdef\": invalid bridge name {NAME_RULE}"),
+    (["add-br", "a/b"], f"add-br \"a/b\": invalid bridge name {NAME_RULE}"),
+    (["add-br", "br:0"], f"add-br \"br:0\": invalid bridge name {NAME_RULE}"),
+    (["add-br", ".."], f"add-br \"..\": invalid bridge name {NAME_RULE}"),
+    # Bad names are quoted, so even the empty one is visible.
+    (["add-br", ""], f"add-br \"\": invalid bridge name {NAME_RULE}"),
     (["add-port", "br0", "0123456789abcdef"],
-     f"add-port 0123456789abcdef: invalid port name {NAME_RULE}"),
-    (["add-port", "br0", "x/y"], f"add-port x/y: invalid port name {NAME_RULE}"),
+     f"add-port \"0123456789abcdef\": invalid port name {NAME_RULE}"),
+    (["add-port", "br0", "x/y"], f"add-port \"x/y\": invalid port name {NAME_RULE}"),
     # Bridges.
     (["add-br", "br0"], "add-br br0: bridge already exists"),
     (["add-br", "br2", "--", "add-br", "br2"], "add-br br2: bridge already exists"),
@@ -92,8 +92,8 @@ BAD_COMMANDS = [
     (["set", "Interface", "p1", "ofport_request=-1"], 'set p1: ofport_request: invalid value "-1"'),
     (["set", "Interface", "p1", "ofport_request=65280"],
      'set p1: ofport_request: invalid value "65280"'),
-    # Reported as unclear: blames "set" on the bridge, not add-port on p2, nor names p1.
-    (["add-port", "br0", "p2", "ofport_request=1"], "set br0: ofport_request 1 is in use by another port"),
+    # Names the command, the port that asked and the port that has the number.
+    (["add-port", "br0", "p2", "ofport_request=1"], "add-port p2: ofport_request 1 is in use by port p1"),
     (["set", "Interface", "p1", "options:remote_ip=10.0.0.9"],
      'set p1: unknown option "remote_ip" for a system port'),
     (["add-port", "br0", "p2", "options:key=flow"], 'add-port p2: unknown option "key" for a system port'),

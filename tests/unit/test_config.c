@@ -448,6 +448,7 @@ static void
 test_ofports_in_order(void **state)
 {
 	char err[256] = "";
+	const struct cfg_port *bad = NULL;
 	struct cfg cfg;
 	struct cfg_bridge *b;
 
@@ -458,19 +459,19 @@ test_ofports_in_order(void **state)
 	add(b, "a", 0);
 	add(b, "b", 0);
 	add(b, "c", 0);
-	assert_true(cfg_assign_ofports(b, err, sizeof err));
+	assert_true(cfg_assign_ofports(b, &bad, err, sizeof err));
 	assert_int_equal(ofport_of(b, "a"), 1);
 	assert_int_equal(ofport_of(b, "b"), 2);
 	assert_int_equal(ofport_of(b, "c"), 3);
 	assert_int_equal(b->next_ofport, 4);
 	/* Assigning again changes nothing. */
-	assert_true(cfg_assign_ofports(b, err, sizeof err));
+	assert_true(cfg_assign_ofports(b, &bad, err, sizeof err));
 	assert_int_equal(ofport_of(b, "c"), 3);
 	assert_int_equal(b->next_ofport, 4);
 	/* Numbers are not reused at once: a port added after "b" is deleted gets 4, not 2. */
 	cfg_del_port(b, &b->ports[1]);
 	add(b, "d", 0);
-	assert_true(cfg_assign_ofports(b, err, sizeof err));
+	assert_true(cfg_assign_ofports(b, &bad, err, sizeof err));
 	assert_int_equal(ofport_of(b, "d"), 4);
 	assert_int_equal(ofport_of(b, "a"), 1);
 	assert_int_equal(ofport_of(b, "c"), 3);
@@ -482,6 +483,7 @@ static void
 test_ofports_requests(void **state)
 {
 	char err[256] = "";
+	const struct cfg_port *bad = NULL;
 	struct cfg cfg;
 	struct cfg_bridge *b;
 
@@ -492,7 +494,7 @@ test_ofports_requests(void **state)
 	add(b, "b", 2);       /* Requested: taken before "a" is numbered... */
 	add(b, "c", 0);
 	add(b, "d", 100);
-	assert_true(cfg_assign_ofports(b, err, sizeof err));
+	assert_true(cfg_assign_ofports(b, &bad, err, sizeof err));
 	assert_int_equal(ofport_of(b, "b"), 2);
 	assert_int_equal(ofport_of(b, "d"), 100);
 	assert_int_equal(ofport_of(b, "a"), 1);
@@ -501,13 +503,14 @@ test_ofports_requests(void **state)
 
 	/* A new request moves an existing port to it. */
 	b->ports[0].ofport_request = 50;
-	assert_true(cfg_assign_ofports(b, err, sizeof err));
+	assert_true(cfg_assign_ofports(b, &bad, err, sizeof err));
 	assert_int_equal(ofport_of(b, "a"), 50);
 
 	/* A request for a number another port holds is refused, with the number. */
 	add(b, "e", 3);
-	assert_false(cfg_assign_ofports(b, err, sizeof err));
-	assert_string_equal(err, "ofport_request 3 is in use by another port");
+	assert_false(cfg_assign_ofports(b, &bad, err, sizeof err));
+	assert_string_equal(err, "ofport_request 3 is in use by port c");
+	assert_string_equal(bad->name, "e");
 	cfg_free(&cfg);
 
 	/* Two new ports asking for the same number: the second is refused. */
@@ -515,8 +518,9 @@ test_ofports_requests(void **state)
 	b = cfg_add_bridge(&cfg, "br0", mac1);
 	add(b, "x", 7);
 	add(b, "y", 7);
-	assert_false(cfg_assign_ofports(b, err, sizeof err));
-	assert_string_equal(err, "ofport_request 7 is in use by another port");
+	assert_false(cfg_assign_ofports(b, &bad, err, sizeof err));
+	assert_string_equal(err, "ofport_request 7 is in use by port x");
+	assert_string_equal(bad->name, "y");
 	cfg_free(&cfg);
 }
 
@@ -525,6 +529,7 @@ static void
 test_ofports_wrap(void **state)
 {
 	char err[256];
+	const struct cfg_port *bad = NULL;
 	struct cfg cfg;
 	struct cfg_bridge *b;
 
@@ -532,11 +537,11 @@ test_ofports_wrap(void **state)
 	cfg_init(&cfg);
 	b = cfg_add_bridge(&cfg, "br0", mac1);
 	add(b, "one", 1);
-	assert_true(cfg_assign_ofports(b, err, sizeof err));
+	assert_true(cfg_assign_ofports(b, &bad, err, sizeof err));
 	b->next_ofport = OFPP_MAX - 1;
 	add(b, "top", 0);
 	add(b, "wrapped", 0);
-	assert_true(cfg_assign_ofports(b, err, sizeof err));
+	assert_true(cfg_assign_ofports(b, &bad, err, sizeof err));
 	assert_int_equal(ofport_of(b, "top"), OFPP_MAX - 1);
 	assert_int_equal(ofport_of(b, "wrapped"), 2);
 	assert_int_equal(b->next_ofport, 3);
