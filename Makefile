@@ -6,8 +6,9 @@ PYTHON ?= /usr/bin/python3
 MESON_OPTS ?=
 
 BENCH  ?= build-bench
+CLANG  ?= build-clang
 
-.PHONY: all deps install test unit-test system-test asan-test demo bench clean
+.PHONY: all deps install test unit-test system-test asan-test clang-build demo bench clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -24,12 +25,18 @@ deps:
 install: all
 	meson install -C $(BUILD) --no-rebuild
 
-# Every test: unit and system, on the normal build and on the ASan+UBSan build.
+# Every test: unit and system, on the normal build and on the ASan+UBSan build; and the whole
+# tree must also build warning-free with clang.
 test: deps
 	$(MAKE) all
 	$(MAKE) unit-test BUILDDIR=$(BUILD)
 	$(MAKE) system-test BUILDDIR=$(BUILD)
 	$(MAKE) asan-test
+	$(MAKE) clang-build
+
+clang-build:
+	[ -f $(CLANG)/build.ninja ] || CC=clang meson setup $(CLANG) --buildtype=debugoptimized
+	ninja -C $(CLANG)
 
 asan-test: $(ASAN)/build.ninja
 	ninja -C $(ASAN)
@@ -53,4 +60,4 @@ bench: deps
 	sh bench/classifier/run.sh $(BENCH) bench/results
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(BENCH)
+	rm -rf $(BUILD) $(ASAN) $(BENCH) $(CLANG)
