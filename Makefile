@@ -29,10 +29,10 @@ install: all
 # tree must also build warning-free with clang.
 test: deps
 	$(MAKE) all
+	$(MAKE) clang-build
 	$(MAKE) unit-test BUILDDIR=$(BUILD)
 	$(MAKE) system-test BUILDDIR=$(BUILD)
 	$(MAKE) asan-test
-	$(MAKE) clang-build
 
 clang-build:
 	[ -f $(CLANG)/build.ninja ] || CC=clang meson setup $(CLANG) --buildtype=debugoptimized
