@@ -193,6 +193,14 @@ def test_replace_flows_under_traffic(lab, net, tmp_path):
     assert swaps >= 20, f"only {swaps} table swaps during the stream"
 
     got = {ip: seqs(cap.stop(), ip) for ip, cap in caps.items()}
+    ports = d.port_stats("br0")
+    lost = {ip: sorted(set(want) - set(got[ip])) for ip, want in (
+        ("10.1.1.2", [i for i in range(count) if i % 10 != 9]),
+        ("10.1.1.3", list(range(9, count, 10))))}
+    assert lost == {"10.1.1.2": [], "10.1.1.3": []}, \
+        f"{swaps} swaps; p1 rx: {ports['p1']['rx']} (rx dropped: the RX ring overflowed, the " \
+        f"daemon was slow), datapath drops {flowlab.drops(d, 'br0', 'p1')}"
+    # Exactly once each: no duplicates either.
     assert sorted(got["10.1.1.2"]) == [i for i in range(count) if i % 10 != 9]
     assert sorted(got["10.1.1.3"]) == list(range(9, count, 10))
     assert seqs(caps["10.1.1.2"].stop(settle=0), "10.1.1.3") == []
@@ -203,7 +211,7 @@ def test_replace_flows_under_traffic(lab, net, tmp_path):
     assert flowlab.drops(d, "br0", "p1") == {}
     # The flow for VM2 of the table in place counted only since it was (re)installed.
     vm2_flow = [key for key in c if key not in (shared, (0, 0, ""))]
-    assert len(vm2_flow) == 1 and 0 < c[vm2_flow[0]][0] < count, c
+    assert len(vm2_flow) == 1 and c[vm2_flow[0]][0] < count - count // 10, c
 
     # The same table once more: nothing changes, every counter stays.
     last = file_a if swaps % 2 == 0 else file_b
@@ -774,13 +782,11 @@ BAD_FLOWS = [
 
 
 @pytest.fixture(scope="module")
-def badnet(module_lab):
-    """One daemon for all the bad flows, its table set once."""
-    n = three_vms(module_lab)
-    for f in readme_flows("00:00:00:00:00:01"):
-        n.d.ctl("add-flow", "br0", f)
-    n.table = flowlab.no_stats(n.d, "br0")
-    return n
+def badnet(mnet, tmp_path_factory):
+    """The module's daemon for all the bad flows, its table set once."""
+    set_table(mnet, tmp_path_factory.mktemp("bad"), readme_flows("00:00:00:00:00:01"))
+    mnet.table = flowlab.no_stats(mnet.d, "br0")
+    return mnet
 
 
 def assert_refused(net, argv, stderr):
