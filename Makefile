@@ -7,8 +7,10 @@ MESON_OPTS ?=
 
 BENCH  ?= build-bench
 CLANG  ?= build-clang
+FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps install test unit-test system-test asan-test clang-build demo bench clean
+.PHONY: all deps install test unit-test system-test asan-test clang-build demo bench fuzz clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -59,5 +61,13 @@ bench: deps
 	ninja -C $(BENCH)
 	sh bench/classifier/run.sh $(BENCH) bench/results
 
+# libFuzzer on every parser of untrusted input, FUZZ_SECONDS each; a finding fails the run and
+# leaves its input in $(FUZZ)/findings.
+fuzz: deps
+	[ -f $(FUZZ)/build.ninja ] || CC=clang meson setup $(FUZZ) --buildtype=debugoptimized \
+		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
+	ninja -C $(FUZZ)
+	sh fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN) $(BENCH) $(CLANG)
+	rm -rf $(BUILD) $(ASAN) $(BENCH) $(CLANG) $(FUZZ)

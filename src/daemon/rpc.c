@@ -32,11 +32,21 @@ static char *listen_path;
 static rpc_handler *handler;
 static struct list clients = LIST_INITIALIZER(clients);
 
+/*
+ * An error answer. Messages may quote what the client sent, which need not be valid UTF-8 (JSON
+ * strings must be): bytes outside printable ASCII are shown as '?'.
+ */
 static json_t *
 error_response(json_t *id, int code, const char *message)
 {
+	char clean[600];
+	size_t i;
+
+	for (i = 0; message[i] && i < sizeof clean - 1; i++)
+		clean[i] = message[i] >= 0x20 && message[i] < 0x7f ? message[i] : '?';
+	clean[i] = '\0';
 	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
-			 "error", "code", code, "message", message);
+			 "error", "code", code, "message", clean);
 }
 
 /* Validates the JSON-RPC envelope and calls the handler; returns the response object. */
@@ -77,9 +87,11 @@ rpc_process_line(const char *line, rpc_handler *h)
 		resp = dispatch(req);
 		json_decref(req);
 	}
-	text = json_dumps(resp, JSON_COMPACT);
+	text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
 	json_decref(resp);
-	return text;
+	/* Only an answer that cannot be encoded gets here; the client still gets one line. */
+	return text ? text : xstrdup("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+				     "\"message\":\"response: cannot be encoded as JSON\"}}");
 }
 
 static void
