@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every fuzz target for SECONDS on a scratch copy of its seed corpus (the committed seeds
-# stay as they are). Exits non-zero, keeping the crashing input, if any target finds a fault.
+# stay as they are); SECONDS 0 only replays the corpus, as a regression test. Exits non-zero,
+# keeping the crashing input, if any target finds a fault.
 set -eu
 BUILD=$1
 SECONDS_EACH=${2:-60}
@@ -10,8 +11,13 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 	name=${bin##*/fuzz_}
 	work=$BUILD/fuzz-work/$name
 	mkdir -p "$work" "$BUILD/findings"
+	if [ "$SECONDS_EACH" = 0 ]; then
+		set -- -runs=0
+	else
+		set -- -max_total_time="$SECONDS_EACH"
+	fi
 	echo "fuzz $name: ${SECONDS_EACH}s"
-	if ! "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+	if ! "$bin" "$@" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$BUILD/findings/$name-" -print_final_stats=0 \
 		"$work" "fuzz/corpus/$name" >"$BUILD/fuzz-$name.log" 2>&1; then
 		echo "fuzz $name: FAILED (see $BUILD/fuzz-$name.log and $BUILD/findings)"
