@@ -94,12 +94,14 @@ def stream(lab, ns, frames, count, interval, seq_at, ifname="eth0", max_time=20)
 
 class Capture:
     """tcpdump on 'ifname' of namespace 'ns', frames coming in only, into a pcap file;
-    stopped by stop() or after 'duration' seconds. libpcap puts back the VLAN tags that
-    the kernel moves out of the frame, so tags are seen as on the wire."""
+    stopped by stop(), or killed by the lab's cleanup (tcpdump is the process the lab
+    started: ip netns exec execs it, so its PID is the one the lab kills). libpcap puts
+    back the VLAN tags that the kernel moves out of the frame, so tags are seen as on the
+    wire."""
 
-    def __init__(self, lab, ns, path, ifname="eth0", bpf=(), duration=15):
+    def __init__(self, lab, ns, path, ifname="eth0", bpf=()):
         self.path = str(path)
-        self.proc = lab.popen(["timeout", "-s", "INT", duration, "tcpdump", "-i", ifname,
+        self.proc = lab.popen(["tcpdump", "-i", ifname,
                                "-Q", "in", "--immediate-mode", "-U", "-n", "-s", "0", "-w", self.path, *bpf],
                               ns=ns)
         deadline = time.monotonic() + 10
