@@ -34,6 +34,7 @@ struct ctl_cmd {
 struct ctl_opts {
 	const char *rundir;
 	const char *packet;  /* ofproto/trace: a packet in hex (--packet, or read by --pcap). */
+	char *packet_buf;    /* What --pcap read, to free. */
 	bool json;
 	bool no_stats;       /* dump-flows without counters. */
 	struct ctl_cmd cmds[MAX_CMDS];
@@ -82,7 +83,7 @@ option_value(char **argv, int *i, const char *name)
 }
 
 /* The first packet of pcap file 'path', in hex, for ofproto/trace. */
-static const char *
+static char *
 pcap_first_packet(const char *path)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -124,7 +125,8 @@ global_option(struct ctl_opts *o, char **argv, int *i)
 	} else if (!strncmp(arg, "--packet=", 9) || !strcmp(arg, "--packet")) {
 		o->packet = option_value(argv, i, "--packet");
 	} else if (!strncmp(arg, "--pcap=", 7) || !strcmp(arg, "--pcap")) {
-		o->packet = pcap_first_packet(option_value(argv, i, "--pcap"));
+		free(o->packet_buf);
+		o->packet = o->packet_buf = pcap_first_packet(option_value(argv, i, "--pcap"));
 	} else if (!strcmp(arg, "--no-stats")) {
 		o->no_stats = true;
 	} else if (!strcmp(arg, "--version") || !strcmp(arg, "-V")) {
@@ -284,13 +286,56 @@ print_outputs(const struct ctl_opts *o, json_t *outputs)
 	return status;
 }
 
+static void
+free_opts(struct ctl_opts *o)
+{
+	for (size_t n = 0; n < o->n_cmds; n++) {
+		for (size_t l = 0; l < o->cmds[n].n_lines; l++)
+			free(o->cmds[n].lines[l]);
+		free(o->cmds[n].lines);
+		free(o->cmds[n].args - 1);
+	}
+	free(o->packet_buf);
+}
+
+/* Runs the command line: locally (parse-flow) or as one transaction with the daemon. */
+static int
+run(struct ctl_opts *o)
+{
+	char err[1024], *sockpath;
+	json_t *params, *outputs;
+	int code, status;
+
+	for (size_t n = 0; n < o->n_cmds; n++) {
+		check_arity(&o->cmds[n]);
+		if (ctl_verbs[o->cmds[n].verb].flags & CTL_LOCAL)
+			return run_local(&o->cmds[n], o->n_cmds);
+		if (ctl_verbs[o->cmds[n].verb].flags & CTL_FILE)
+			read_lines(&o->cmds[n]);
+		if (o->packet && o->cmds[n].verb == CTL_VERB_TRACE && o->cmds[n].n_args == 2)
+			o->cmds[n].args[o->cmds[n].n_args++] = (char *)o->packet;
+	}
+	params = json_array();
+	for (size_t n = 0; n < o->n_cmds; n++)
+		json_array_append_new(params, cmd_to_json(&o->cmds[n]));
+	sockpath = xasprintf("%s/%s", o->rundir, CTL_SOCKET_NAME);
+	outputs = client_call(sockpath, "transact", params, err, sizeof err, &code);
+	free(sockpath);
+	if (!outputs) {
+		if (code == CTL_ERR_IO)
+			die("%s: %s", ctl_verbs[o->cmds[0].verb].name, err);
+		die("%s", err);
+	}
+	status = print_outputs(o, outputs);
+	json_decref(outputs);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ctl_opts o = { .rundir = getenv("LISPSWITCH_RUNDIR") };
-	char err[1024], *sockpath;
-	json_t *params, *outputs;
-	int i = 1, code, status;
+	int i = 1, status;
 
 	if (argc < 2)
 		die("missing command (try --help)");
@@ -298,33 +343,7 @@ main(int argc, char **argv)
 		i = parse_cmd(&o, argc, argv, i);
 	if (!o.rundir || !*o.rundir)
 		o.rundir = LS_DEFAULT_RUNDIR;
-	for (size_t n = 0; n < o.n_cmds; n++) {
-		check_arity(&o.cmds[n]);
-		if (ctl_verbs[o.cmds[n].verb].flags & CTL_LOCAL)
-			return run_local(&o.cmds[n], o.n_cmds);
-		if (ctl_verbs[o.cmds[n].verb].flags & CTL_FILE)
-			read_lines(&o.cmds[n]);
-		if (o.packet && o.cmds[n].verb == CTL_VERB_TRACE && o.cmds[n].n_args == 2)
-			o.cmds[n].args[o.cmds[n].n_args++] = (char *)o.packet;
-	}
-	params = json_array();
-	for (size_t n = 0; n < o.n_cmds; n++)
-		json_array_append_new(params, cmd_to_json(&o.cmds[n]));
-	sockpath = xasprintf("%s/%s", o.rundir, CTL_SOCKET_NAME);
-	outputs = client_call(sockpath, "transact", params, err, sizeof err, &code);
-	if (!outputs) {
-		if (code == CTL_ERR_IO)
-			die("%s: %s", ctl_verbs[o.cmds[0].verb].name, err);
-		die("%s", err);
-	}
-	status = print_outputs(&o, outputs);
-	json_decref(outputs);
-	free(sockpath);
-	for (size_t n = 0; n < o.n_cmds; n++) {
-		for (size_t l = 0; l < o.cmds[n].n_lines; l++)
-			free(o.cmds[n].lines[l]);
-		free(o.cmds[n].lines);
-		free(o.cmds[n].args - 1);
-	}
+	status = run(&o);
+	free_opts(&o);
 	return status;
 }

@@ -478,11 +478,14 @@ bridge_shutdown(bool destroy)
 		pkt_free(rx_batch.pkts[i]);
 }
 
-void
+bool
 bridge_run(int64_t now_ms)
 {
+	bool changed = false;
+
 	for (size_t i = 0; i < n_bridges; i++)
-		ofproto_run(&bridges[i]->ofproto, now_ms);
+		changed |= ofproto_run(&bridges[i]->ofproto, now_ms);
+	return changed;
 }
 
 json_t *

@@ -47,8 +47,8 @@ int bridge_reconfigure(const struct cfg *cfg, const struct cfg *known, char *por
 void bridge_restore(const struct cfg *cfg);
 /* Closes everything; 'destroy' also removes the TAP devices (clean shutdown). */
 void bridge_shutdown(bool destroy);
-/* Periodic work (MAC aging). */
-void bridge_run(int64_t now_ms);
+/* Periodic work (MAC aging, flow timeouts); true if a flow table changed. */
+bool bridge_run(int64_t now_ms);
 
 struct bridge *bridge_find(const char *name);
 struct port *bridge_port_find(const struct bridge *br, const char *name);

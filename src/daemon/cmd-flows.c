@@ -90,6 +90,8 @@ queue(struct txn *txn, const struct cmd *c, enum flow_mod_op op, enum flow_parse
       struct rpc_error *err)
 {
 	struct cfg_bridge *b = txn_need_bridge(txn, c, c->args[0], err);
+	/* Only the lines of a file may be blank or comments; a FLOW argument must be a flow. */
+	bool file = ctl_verbs[ctl_verb_find(c->verb)].flags & CTL_FILE;
 	struct ofp_flow_spec *specs;
 	struct flow_mod *fm;
 	size_t n = 0;
@@ -100,7 +102,7 @@ queue(struct txn *txn, const struct cmd *c, enum flow_mod_op op, enum flow_parse
 	for (size_t i = 1; i < c->n_args; i++) {
 		char where[32] = "";
 
-		if (blank_line(c->args[i]))
+		if (file && blank_line(c->args[i]))
 			continue;
 		if (c->n_args > 2 || op == FM_REPLACE)
 			snprintf(where, sizeof where, "line %zu: ", i);

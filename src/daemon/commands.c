@@ -7,6 +7,7 @@
 
 #include "bridge.h"
 #include "config.h"
+#include "flows.h"
 #include "txn.h"
 #include "ctl-proto.h"
 #include "flow.h"
@@ -255,6 +256,21 @@ commands_rpc(const char *method, json_t *params, struct rpc_error *err)
 		return transact(params, err);
 	txn_fail(err, RPC_METHOD_NOT_FOUND, method, NULL, "unknown method");
 	return NULL;
+}
+
+void
+commands_save_flows(void)
+{
+	char msg[512];
+
+	for (size_t i = 0; i < running.n_bridges; i++) {
+		struct bridge *br = bridge_find(running.bridges[i].name);
+
+		if (br)
+			flows_save(&br->ofproto, &running.bridges[i]);
+	}
+	if (cfg_save(&running, config_path, msg, sizeof msg) < 0)
+		log_err(CONFIG, "saving flows after timeouts: %s", msg);
 }
 
 void

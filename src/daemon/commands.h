@@ -16,6 +16,9 @@ struct cfg;
 void commands_init(struct cfg *running, const char *config_path);
 void commands_uninit(void);
 
+/* Saves the running flow tables (after flows expired by themselves). */
+void commands_save_flows(void);
+
 /* The JSON-RPC method handler for the control socket. */
 json_t *commands_rpc(const char *method, json_t *params, struct rpc_error *err);
 

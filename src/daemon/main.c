@@ -224,7 +224,9 @@ ctl_group_id(const char *name)
 static void
 tick(int64_t now_ms)
 {
-	bridge_run(now_ms);
+	/* Flows that timed out must not come back after a restart. */
+	if (bridge_run(now_ms))
+		commands_save_flows();
 }
 
 static void

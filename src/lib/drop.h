@@ -10,6 +10,8 @@
 	X(HAIRPIN, "hairpin", "NORMAL destination is the input port") \
 	X(NO_FLOW, "no_flow", "no flow matched") \
 	X(ACTION_DROP, "action_drop", "flow actions ended without output") \
+	X(LOOP, "resubmit_loop", "resubmits nested deeper than 64: nothing sent") \
+	X(OUTPUT_LIMIT, "output_limit", "more than 1024 outputs for one packet") \
 	X(L3_NON_IP, "non_ip", "not IPv4 or IPv6, sent to a layer-3 port") \
 	X(NO_TUNNEL_DST, "no_tunnel_dst", "lisp output without a remote address") \
 	X(TUNNEL_FAMILY, "tunnel_family", "local and remote addresses of different families") \

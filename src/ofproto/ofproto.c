@@ -32,6 +32,7 @@ ofproto_init(struct ofproto *ofp, const char *name)
 	ofp->flows.generation = 1;
 	ofp->emc = xcalloc(EMC_SIZE, sizeof *ofp->emc);
 	ofp->scratch = pkt_alloc();
+	ofp->xouts = xcalloc(XLATE_MAX_OUTPUTS, sizeof *ofp->xouts);
 }
 
 void
@@ -42,6 +43,7 @@ ofproto_uninit(struct ofproto *ofp)
 	hmap_destroy(&ofp->ports);
 	free(ofp->emc);
 	pkt_free(ofp->scratch);
+	free(ofp->xouts);
 }
 
 void
@@ -127,9 +129,9 @@ ofproto_flush(struct ofproto *ofp)
 		netdev_flush(port->netdev);
 }
 
-void
+bool
 ofproto_run(struct ofproto *ofp, int64_t now_ms)
 {
 	fdb_expire(&ofp->fdb, now_ms);
-	oftable_expire(&ofp->flows, now_ms);
+	return oftable_expire(&ofp->flows, now_ms) > 0;
 }

@@ -20,6 +20,7 @@ struct netdev;
 struct pkt_batch;
 struct emc_entry;
 struct pkt;
+struct xlate_output;
 
 struct ofport {
 	struct hmap_node node;          /* In ofproto->ports, by 'ofp_port'. */
@@ -36,6 +37,7 @@ struct ofproto {
 	struct oftable flows;
 	struct emc_entry *emc;          /* Exact-match cache of table 0 lookups. */
 	struct pkt *scratch;            /* For packets the datapath makes (ICMP, fragments). */
+	struct xlate_output *xouts;     /* Outputs of the packet being translated. */
 	uint64_t emc_hits, emc_misses;
 };
 
@@ -53,8 +55,8 @@ struct ofport *ofproto_port_by_name(const struct ofproto *ofp, const char *name)
 void ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch);
 /* Hands every port's queued packets to the kernel. */
 void ofproto_flush(struct ofproto *ofp);
-/* Periodic work: MAC aging, flow timeouts. */
-void ofproto_run(struct ofproto *ofp, int64_t now_ms);
+/* Periodic work: MAC aging, flow timeouts. Returns true if flows expired. */
+bool ofproto_run(struct ofproto *ofp, int64_t now_ms);
 
 /* Table 0's flow for 'flow', through the exact-match cache. */
 struct rule *ofproto_lookup_cached(struct ofproto *ofp, const struct flow *flow);

@@ -256,17 +256,21 @@ expired(const struct rule *r, int64_t now)
 	       (r->spec.hard_timeout && now - r->created_ms >= r->spec.hard_timeout * 1000LL);
 }
 
-void
+size_t
 oftable_expire(struct oftable *t, int64_t now_ms)
 {
 	struct rule **rules;
-	size_t n;
+	size_t n, gone = 0;
 
 	if (!t->n_timeouts)
-		return;
+		return 0;
 	rules = select_rules(t, NULL, false, &n);
-	for (size_t i = 0; i < n; i++)
-		if (expired(rules[i], now_ms))
+	for (size_t i = 0; i < n; i++) {
+		if (expired(rules[i], now_ms)) {
 			rule_destroy(t, rules[i]);
+			gone++;
+		}
+	}
 	free(rules);
+	return gone;
 }

@@ -58,7 +58,7 @@ size_t oftable_count(const struct oftable *t);
 /* The best flow of table 'table_id' for 'flow', or NULL. */
 struct rule *oftable_lookup(const struct oftable *t, uint8_t table_id, const struct flow *flow);
 
-/* Removes flows whose idle or hard timeout passed. */
-void oftable_expire(struct oftable *t, int64_t now_ms);
+/* Removes flows whose idle or hard timeout passed; returns how many. */
+size_t oftable_expire(struct oftable *t, int64_t now_ms);
 
 #endif

@@ -30,7 +30,9 @@ struct xlate_ctx {
 	int64_t now;
 	struct strbuf *trace;   /* NULL: forward for real. */
 	bool stop;              /* A drop decided by an action (TTL, loop). */
+	bool loop;              /* Resubmits nested too deep: the whole translation fails. */
 	bool matched;           /* Table 0 had a flow for the packet. */
+	size_t n_xouts;         /* Outputs recorded in ofp->xouts. */
 };
 
 static void run_actions(struct xlate_ctx *ctx, const struct action *acts, size_t n);
@@ -123,31 +125,45 @@ too_big(struct xlate_ctx *ctx, struct ofport *port)
 	return true;
 }
 
+/*
+ * Records an output with the key as it is now. Outputs are carried out only once translation
+ * is over, so that a translation that fails (a resubmit loop) sends nothing at all, as in OVS.
+ */
 static void
 send_to_port(struct xlate_ctx *ctx, struct ofport *port)
 {
-	bool l3 = port->netdev->class->l3;
-
 	ctx->n_outputs++;
 	if (ctx->trace) {
 		trace_line(ctx, "-> output to port %s", port->name);
-		if (l3)
+		if (port->netdev->class->l3)
 			trace_tunnel(ctx, port);
 		return;
 	}
-	if (memcmp(&ctx->flow, &ctx->base, sizeof ctx->flow)) {
-		if (!pkt_commit(ctx->pkt, &ctx->base, &ctx->flow)) {
+	if (ctx->n_xouts == XLATE_MAX_OUTPUTS) {
+		ctx->in->netdev->drops[DROP_OUTPUT_LIMIT]++;
+		return;
+	}
+	ctx->ofp->xouts[ctx->n_xouts].port = port;
+	ctx->ofp->xouts[ctx->n_xouts++].flow = ctx->flow;
+}
+
+/* Sends the packet out of one recorded output, its bytes made to agree with that output's key. */
+static void
+emit(struct xlate_ctx *ctx, const struct xlate_output *o)
+{
+	if (memcmp(&o->flow, &ctx->base, sizeof o->flow)) {
+		if (!pkt_commit(ctx->pkt, &ctx->base, &o->flow)) {
 			ctx->in->netdev->drops[DROP_GSO]++;
 			return;
 		}
-		ctx->base = ctx->flow;
+		ctx->base = o->flow;
 	}
-	if (l3) {
-		tunnel_from_flow(&ctx->pkt->tun, &ctx->flow);
-		if (too_big(ctx, port))
+	if (o->port->netdev->class->l3) {
+		tunnel_from_flow(&ctx->pkt->tun, &o->flow);
+		if (too_big(ctx, o->port))
 			return;
 	}
-	netdev_send(port->netdev, ctx->pkt);
+	netdev_send(o->port->netdev, ctx->pkt);
 }
 
 static void
@@ -281,7 +297,7 @@ do_resubmit(struct xlate_ctx *ctx, const struct action *a)
 
 	if (ctx->depth >= XLATE_MAX_DEPTH) {
 		trace_line(ctx, "resubmit: deeper than %d: loop, drop", XLATE_MAX_DEPTH);
-		ctx->stop = true;
+		ctx->stop = ctx->loop = true;
 		return;
 	}
 	if (a->resubmit.port != OFPP_IN_PORT)
@@ -399,8 +415,14 @@ xlate_packet(struct ofproto *ofp, struct ofport *in, struct pkt *pkt, const stru
 				 .now = now_ms };
 
 	xlate_run(&ctx);
+	if (ctx.loop) {
+		in->netdev->drops[DROP_LOOP]++;
+		return;
+	}
 	if (!ctx.n_outputs)
 		in->netdev->drops[ctx.matched ? DROP_ACTION_DROP : DROP_NO_FLOW]++;
+	for (size_t i = 0; i < ctx.n_xouts; i++)
+		emit(&ctx, &ofp->xouts[i]);
 }
 
 static void

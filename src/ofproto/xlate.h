@@ -11,14 +11,23 @@
 
 #include <stdint.h>
 
+#include "flow.h"
+
 struct ofproto;
 struct ofport;
 struct pkt;
 struct strbuf;
-struct flow;
 
 /* Most nested resubmits before the packet is dropped as looping. */
 #define XLATE_MAX_DEPTH 64
+/* Most outputs of one packet (a flood counts one per port). */
+#define XLATE_MAX_OUTPUTS 1024
+
+/* An output decided by translation, carried out once translation succeeded. */
+struct xlate_output {
+	struct ofport *port;
+	struct flow flow;       /* The key the packet must show on this output. */
+};
 
 /* Forwards 'pkt' (key 'flow', from 'in') per the flow tables. */
 void xlate_packet(struct ofproto *ofp, struct ofport *in, struct pkt *pkt,
