@@ -620,7 +620,7 @@ class Hypervisor:
         """{flow as dump-flows prints its match and actions: n_packets}."""
         out = self.d.ctl("dump-flows", "br0")[1]
         res = {}
-        for line in out.splitlines()[1:]:
+        for line in out.splitlines():
             m = re.search(r"n_packets=(\d+),.*?(priority=\S+(?: actions=\S+)?)\s*$", line)
             if m:
                 res[m.group(2)] = int(m.group(1))
@@ -728,7 +728,7 @@ class Capture:
     def __init__(self, lab, ns, ifname, path, count, bpf=f"udp port {LISP_PORT}", seconds=15):
         self.path = Path(path)
         self.proc = lab.popen(["timeout", "-s", "INT", seconds, "tcpdump", "-i", ifname, "-n",
-                               "-U", "-Z", "root", "-c", count, "-w", self.path, bpf], ns=ns)
+                               "-U", "--immediate-mode", "-Z", "root", "-c", count, "-w", self.path, bpf], ns=ns)
         line = self.proc.stderr.readline()
         while line and "listening on" not in line:
             line = self.proc.stderr.readline()
@@ -736,7 +736,8 @@ class Capture:
             raise RuntimeError(f"tcpdump did not start: {line!r}")
 
     def stop(self, timeout=15):
-        """Waits for the capture to end (count reached), or ends it now: with wait=False."""
+        """Waits for the capture to reach its count (at most 'timeout' seconds, then ends it);
+        returns the file."""
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -753,11 +754,11 @@ class Capture:
         return self.path
 
 
-def tshark_fields(path, fields, filter=None):
-    """Decodes a capture: one list of field values per packet ('fields' as tshark names them)."""
-    cmd = ["tshark", "-r", path, "-T", "fields", *itertools.chain(*(("-e", f) for f in fields))]
-    if filter:
-        cmd += ["-Y", filter]
+def tshark_fields(path, fields, options=()):
+    """Decodes a capture: one list of field values per packet ('fields' as tshark names them,
+    'options' such as ["-Y", FILTER] or ["-o", PREF])."""
+    cmd = ["tshark", "-r", path, *options, "-T", "fields",
+           *itertools.chain(*(("-e", f) for f in fields))]
     out = run(cmd, timeout=30).stdout
     return [line.split("\t") for line in out.splitlines()]
 
