@@ -312,7 +312,7 @@ def test_three_hypervisors_map_cache_and_instance_ids(lab):
         assert echoes() == {"a": (6, 3, 3), "b": (6, 3, 3) if tenant == "b" else (0, 0, 0)}
     for n, hv in enumerate(hvs, 1):
         for port, (tenant, iid) in enumerate(TENANTS.items(), 1):
-            assert flow_count(hv, f"priority=3,tun_id={iid},in_port=4,") == (6 if n == 1 else 3)
+            assert flow_count(hv, f"priority=3,tun_id={iid:#x},in_port=4,") == (6 if n == 1 else 3)
             for m in (1, 2, 3):
                 if m != n:
                     want = 3 if n == 1 or m == 1 else 0
