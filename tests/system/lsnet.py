@@ -616,6 +616,18 @@ class Hypervisor:
         """The datapath drop counters of 'port' that are not zero."""
         return {k: v for k, v in self.ports()[port]["drops"].items() if v}
 
+    @property
+    def rloc_addr(self):
+        return plain(self.rloc)
+
+    def flow_count(self, prefix):
+        """n_packets of the one flow whose dump-flows text starts with 'prefix'."""
+        flows = self.flow_packets()
+        found = [n for text, n in flows.items() if text.startswith(prefix)]
+        if len(found) != 1:
+            raise AssertionError(f"{len(found)} flows start with {prefix!r}: {flows}")
+        return found[0]
+
     def flow_packets(self):
         """{flow as dump-flows prints its match and actions: n_packets}."""
         out = self.d.ctl("dump-flows", "br0")[1]

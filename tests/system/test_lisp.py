@@ -34,13 +34,6 @@ LISP_FIELDS = ["lisp-data.flags", "lisp-data.iid", "lisp-data.lsb8", "ip.src", "
 CHECK_CSUM = ["-o", "udp.check_checksum:TRUE"]
 
 
-def flow_count(hv, prefix):
-    """n_packets of the one flow of 'hv' whose dump-flows text starts with 'prefix'."""
-    found = [n for text, n in hv.flow_packets().items() if text.startswith(prefix)]
-    assert len(found) == 1, (prefix, hv.flow_packets())
-    return found[0]
-
-
 def addr_columns(outer_src, outer_dst, inner_src, inner_dst):
     """What tshark's ip.src, ip.dst, ipv6.src, ipv6.dst columns hold for one LISP packet: each
     column lists the addresses of its family, outer first."""
@@ -101,8 +94,8 @@ def test_readme_scenario(lab, tmp_path, scenario, eid, rloc):
     assert (sent, received) == (PINGS, PINGS), out
 
     for hv in (t.hv1, t.hv2):
-        assert flow_count(hv, "priority=1,") == PINGS
-        assert flow_count(hv, "priority=3,") == PINGS
+        assert hv.flow_count("priority=1,") == PINGS
+        assert hv.flow_count("priority=3,") == PINGS
         lisp0 = hv.ports()["lisp0"]
         assert (lisp0["tx"]["packets"], lisp0["rx"]["packets"]) == (PINGS, PINGS)
         assert hv.drops() == {}
@@ -155,8 +148,8 @@ def test_proxy_arp_instead_of_static_entries(lab):
     sent, received, out = t.vm1.ping(t.vm2.addr, count=PINGS, interval=0.05)
     assert (sent, received) == (PINGS, PINGS), out
     for hv, vm, other in ((t.hv1, t.vm1, t.vm2), (t.hv2, t.vm2, t.vm1)):
-        assert flow_count(hv, "priority=4,") == 1
-        assert flow_count(hv, "priority=1,") == PINGS
+        assert hv.flow_count("priority=4,") == 1
+        assert hv.flow_count("priority=1,") == PINGS
         neigh = vm.ns.ip("neigh", "show", other.addr).stdout
         assert f"lladdr {lsnet.PROXY_ARP_MAC} " in neigh, neigh
 
@@ -312,13 +305,13 @@ def test_three_hypervisors_map_cache_and_instance_ids(lab):
         assert echoes() == {"a": (6, 3, 3), "b": (6, 3, 3) if tenant == "b" else (0, 0, 0)}
     for n, hv in enumerate(hvs, 1):
         for port, (tenant, iid) in enumerate(TENANTS.items(), 1):
-            assert flow_count(hv, f"priority=3,tun_id={iid:#x},in_port=4,") == (6 if n == 1 else 3)
+            assert hv.flow_count(f"priority=3,tun_id={iid:#x},in_port=4,") == (6 if n == 1 else 3)
             for m in (1, 2, 3):
                 if m != n:
                     want = 3 if n == 1 or m == 1 else 0
-                    assert flow_count(hv, f"priority=1,ip,in_port={port},"
+                    assert hv.flow_count(f"priority=1,ip,in_port={port},"
                                           f"nw_dst=10.1.{m}.0/24 ") == want
-        assert flow_count(hv, "priority=2,in_port=4 ") == 0
+        assert hv.flow_count("priority=2,in_port=4 ") == 0
         assert hv.drops() == {}
 
 
