@@ -518,7 +518,8 @@ def guide_flows(vm_mac, eid_prefix, remote_rloc):
         local = ["priority=2,in_port=1,dl_type=0x0806,action=NORMAL"]
         tunnel = f"priority=1,in_port=1,dl_type=0x0800,vlan_tci=0,nw_src={eid_prefix}"
     return [f"priority=3,dl_dst={LISP_MAC},action=mod_dl_dst:{vm_mac},output:1", *local,
-            f"{tunnel},action=set_field:{plain(remote_rloc)}->{tun_dst_field(remote_rloc)},output:3",
+            f"{tunnel},action=set_field:{plain(remote_rloc)}->{tun_dst_field(remote_rloc)}"
+            ",output:3",
             "priority=0,action=NORMAL"]
 
 
@@ -734,13 +735,16 @@ def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None):
 # --- Capturing and decoding, sending crafted datagrams -----------------------------------------
 
 class Capture:
-    """tcpdump -w in a namespace, bounded in packets ('count') and time ('seconds'); start()
-    returns once the capture is live."""
+    """tcpdump -w on 'ifname' in namespace 'ns', bounded in packets ('count') and time
+    ('seconds'); the constructor returns once the capture is live. Immediate mode: each packet
+    is written as it arrives, so that ending the capture early loses none. (Capture where the
+    packets arrive: the daemon sends through packet sockets that bypass the interface's taps.)"""
 
     def __init__(self, lab, ns, ifname, path, count, bpf=f"udp port {LISP_PORT}", seconds=15):
         self.path = Path(path)
         self.proc = lab.popen(["timeout", "-s", "INT", seconds, "tcpdump", "-i", ifname, "-n",
-                               "-U", "--immediate-mode", "-Z", "root", "-c", count, "-w", self.path, bpf], ns=ns)
+                               "-U", "--immediate-mode", "-Z", "root", "-c", count,
+                               "-w", self.path, bpf], ns=ns)
         line = self.proc.stderr.readline()
         while line and "listening on" not in line:
             line = self.proc.stderr.readline()
@@ -777,7 +781,8 @@ def tshark_fields(path, fields, options=()):
 
 _SEND_UDP = """
 import socket, struct, sys
-dst, sport, dport, tos, hexes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
+dst, hexes = sys.argv[1], sys.argv[5:]
+sport, dport, tos = map(int, sys.argv[2:5])
 v6 = ":" in dst
 s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
 if v6:

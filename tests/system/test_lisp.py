@@ -14,7 +14,7 @@ Every scenario runs with IPv4 EIDs over IPv4 RLOCs (the guide), IPv6 EIDs over I
 and both over IPv6 RLOCs (OVS never carried LISP over IPv6).
 """
 import collections
-import hashlib
+import json
 import time
 
 import pytest
@@ -131,7 +131,6 @@ def test_only_br0_answers_for_the_hypervisor(lab, tmp_path):
 
 
 def json_link(ns, ifname):
-    import json
     return json.loads(ns.ip("-j", "link", "show", ifname).stdout)[0]
 
 
@@ -240,7 +239,7 @@ TENANTS = {"a": 100, "b": 200}
 GW_MAC = "00:00:5e:00:53:fe"
 
 
-def test_three_hypervisors_map_cache_and_instance_ids(lab):
+def test_three_hypervisors_map_cache_and_instance_ids(lab, tmp_path):
     """
     Three hypervisors on one L2 segment (a kernel bridge in namespace "lan"), each with one
     lisp port shared by all its tunnels and two tenants, a and b, whose VMs have the same EIDs:
@@ -254,7 +253,8 @@ def test_three_hypervisors_map_cache_and_instance_ids(lab):
 
     The VMs route 10.1.0.0/16 through a gateway with a static neighbour entry (no ARP at all).
     Each tenant's VM on hv1 pings its two peers; the other tenant's VMs receive nothing, and
-    every flow counts exactly what it should.
+    every flow counts exactly what it should. On the LAN's port to hv1, tshark sees each of the
+    24 LISP packets with its tenant's instance ID, RLOCs and EIDs.
     """
     lan = lab.netns("lan")
     lan.ip("link", "add", "br-lan", "type", "bridge", "stp_state", "0", "mcast_snooping", "0")
@@ -296,6 +296,7 @@ def test_three_hypervisors_map_cache_and_instance_ids(lab):
                     hvs[1].vms[i].snmp("Icmp", "InEchos"), hvs[2].vms[i].snmp("Icmp", "InEchos"))
                 for i, t in enumerate(TENANTS)}
 
+    cap = lsnet.Capture(lab, lan, "to-hv1", tmp_path / "lan.pcap", 24)
     for tenant, iid in TENANTS.items():
         src = hvs[0].vms[list(TENANTS).index(tenant)]
         for m in (2, 3):
@@ -303,6 +304,16 @@ def test_three_hypervisors_map_cache_and_instance_ids(lab):
             assert (sent, received) == (3, 3), out
         # Tenant a's pings reached only tenant a's VMs; then b's did the same.
         assert echoes() == {"a": (6, 3, 3), "b": (6, 3, 3) if tenant == "b" else (0, 0, 0)}
+    rows = lsnet.tshark_fields(cap.stop(), ["lisp-data.flags", "lisp-data.iid",
+                                            "lisp-data.lsb8", "ip.src", "ip.dst"])
+    expected = collections.Counter()
+    for iid in TENANTS.values():
+        for m in (2, 3):
+            expected[("0x48", str(iid), "0x01", "192.168.0.1,10.1.1.1",
+                      f"192.168.0.{m},10.1.{m}.1")] += 3
+            expected[("0x48", str(iid), "0x01", f"192.168.0.{m},10.1.{m}.1",
+                      "192.168.0.1,10.1.1.1")] += 3
+    assert collections.Counter(map(tuple, rows)) == expected
     for n, hv in enumerate(hvs, 1):
         for port, (tenant, iid) in enumerate(TENANTS.items(), 1):
             assert hv.flow_count(f"priority=3,tun_id={iid:#x},in_port=4,") == (6 if n == 1 else 3)
