@@ -125,7 +125,8 @@ def test_only_br0_answers_for_the_hypervisor(lab, tmp_path):
     time.sleep(0.3)
     rows = lsnet.tshark_fields(cap.end(), ["arp.opcode", "arp.src.hw_mac"])
     br0_mac = json_link(t.hv1.ns, "br0")["address"]
-    assert rows == [["1", t.vm1.mac], ["2", br0_mac]]
+    tap0_mac = json_link(t.hv1.ns, "tap0")["address"]
+    assert rows == [["1", t.vm1.mac], ["2", br0_mac]], f"br0 {br0_mac}, tap0 {tap0_mac}"
     neigh = t.vm1.ns.ip("neigh", "show", "10.1.1.254").stdout
     assert f"lladdr {br0_mac} " in neigh, neigh
 
