@@ -6,8 +6,10 @@ PYTHON ?= /usr/bin/python3
 MESON_OPTS ?=
 
 BENCH  ?= build-bench
+FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps install test unit-test system-test asan-test demo bench clean
+.PHONY: all deps install test unit-test system-test asan-test fuzz-build fuzz-regress demo bench fuzz clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -24,12 +26,24 @@ deps:
 install: all
 	meson install -C $(BUILD) --no-rebuild
 
-# Every test: unit and system, on the normal build and on the ASan+UBSan build.
+# Every test: the fuzz corpora replayed (clang build), unit and system tests on the normal build
+# and on the ASan+UBSan build.
 test: deps
 	$(MAKE) all
+	$(MAKE) fuzz-regress
 	$(MAKE) unit-test BUILDDIR=$(BUILD)
 	$(MAKE) system-test BUILDDIR=$(BUILD)
 	$(MAKE) asan-test
+
+# The clang build: the fuzz harnesses, which also proves the tree warning-free under clang; each
+# harness replays its corpus (seeds and past findings) as a regression test.
+fuzz-build:
+	[ -f $(FUZZ)/build.ninja ] || CC=clang meson setup $(FUZZ) --buildtype=debugoptimized \
+		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
+	ninja -C $(FUZZ)
+
+fuzz-regress: fuzz-build
+	sh fuzz/run.sh $(FUZZ) 0
 
 asan-test: $(ASAN)/build.ninja
 	ninja -C $(ASAN)
@@ -52,5 +66,10 @@ bench: deps
 	ninja -C $(BENCH)
 	sh bench/classifier/run.sh $(BENCH) bench/results
 
+# libFuzzer on every parser of untrusted input, FUZZ_SECONDS each; a finding fails the run and
+# leaves its input in $(FUZZ)/findings.
+fuzz: deps fuzz-build
+	sh fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN) $(BENCH)
+	rm -rf $(BUILD) $(ASAN) $(BENCH) $(FUZZ)

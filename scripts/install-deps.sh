@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-build-essential meson ninja-build pkg-config clang
+build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
 libjansson-dev libmnl-dev libcmocka-dev liburcu-dev libpcap-dev libssl-dev
 python3-pytest python3-scapy tshark
 iproute2 iputils-ping ethtool tcpdump procps valgrind

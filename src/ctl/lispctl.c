@@ -14,6 +14,7 @@
 #include "ctl-proto.h"
 #include "flow-text.h"
 #include "format.h"
+#include <pcap/pcap.h>
 #include "strbuf.h"
 #include "util.h"
 
@@ -32,6 +33,7 @@ struct ctl_cmd {
 
 struct ctl_opts {
 	const char *rundir;
+	const char *packet;  /* ofproto/trace: a packet in hex (--packet, or read by --pcap). */
 	bool json;
 	bool no_stats;       /* dump-flows without counters. */
 	struct ctl_cmd cmds[MAX_CMDS];
@@ -60,8 +62,45 @@ usage(void)
 		printf("  %-12s %-38s %s\n", ctl_verbs[i].name, ctl_verbs[i].usage, ctl_verbs[i].help);
 	printf("\nCommand options (before the command): --may-exist, --if-exists, --strict\n"
 	       "dump-flows: --no-stats prints flows without counters\n"
+	       "ofproto/trace: --packet=HEX or --pcap=FILE traces that packet (its key from the\n"
+	       "  packet, in_port and tunnel fields from FLOW)\n"
 	       "Environment: LISPSWITCH_RUNDIR selects the daemon (default %s)\n",
 	       LS_DEFAULT_RUNDIR);
+}
+
+/* The value of "--opt=VALUE" or "--opt VALUE" (advancing '*i' past it). */
+static const char *
+option_value(char **argv, int *i, const char *name)
+{
+	const char *eq = strchr(argv[*i], '=');
+
+	if (eq)
+		return eq + 1;
+	if (!argv[*i + 1])
+		die("%s: missing value", name);
+	return argv[++*i];
+}
+
+/* The first packet of pcap file 'path', in hex, for ofproto/trace. */
+static const char *
+pcap_first_packet(const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p = pcap_open_offline(path, errbuf);
+	char *hex;
+
+	if (!p)
+		die("--pcap %s: %s", path, errbuf);
+	if (pcap_next_ex(p, &h, &data) != 1)
+		die("--pcap %s: no packet in the file", path);
+	hex = xmalloc(2 * (size_t)h->caplen + 1);
+	for (bpf_u_int32 i = 0; i < h->caplen; i++)
+		sprintf(hex + 2 * i, "%02x", data[i]);
+	hex[2 * h->caplen] = '\0';
+	pcap_close(p);
+	return hex;
 }
 
 /* Global options may appear anywhere before a "--"; returns true if 'arg' was one. */
@@ -82,6 +121,10 @@ global_option(struct ctl_opts *o, char **argv, int *i)
 		o->json = false;
 	} else if (!strncmp(arg, "--format=", 9)) {
 		die("--format: unknown format \"%s\" (text or json)", arg + 9);
+	} else if (!strncmp(arg, "--packet=", 9) || !strcmp(arg, "--packet")) {
+		o->packet = option_value(argv, i, "--packet");
+	} else if (!strncmp(arg, "--pcap=", 7) || !strcmp(arg, "--pcap")) {
+		o->packet = pcap_first_packet(option_value(argv, i, "--pcap"));
 	} else if (!strcmp(arg, "--no-stats")) {
 		o->no_stats = true;
 	} else if (!strcmp(arg, "--version") || !strcmp(arg, "-V")) {
@@ -261,6 +304,8 @@ main(int argc, char **argv)
 			return run_local(&o.cmds[n], o.n_cmds);
 		if (ctl_verbs[o.cmds[n].verb].flags & CTL_FILE)
 			read_lines(&o.cmds[n]);
+		if (o.packet && o.cmds[n].verb == CTL_VERB_TRACE && o.cmds[n].n_args == 2)
+			o.cmds[n].args[o.cmds[n].n_args++] = (char *)o.packet;
 	}
 	params = json_array();
 	for (size_t n = 0; n < o.n_cmds; n++)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct options {
 	const char *dbdir;
 	const char *log_file;
 	const char *pidfile;   /* NULL: RUNDIR/lispswitchd.pid. */
+	const char *ctl_group; /* Group allowed on the control socket, or NULL. */
 	bool detach;
 };
 
@@ -43,6 +45,7 @@ usage(void)
 	       "  --log-file FILE   log there instead of stderr\n"
 	       "  --pidfile[=FILE]  pidfile (default RUNDIR/" CTL_PIDFILE_NAME ")\n"
 	       "  --detach          run in the background once ready\n"
+	       "  --ctl-group NAME  also let members of group NAME use the control socket\n"
 	       "  --version, --help\n",
 	       LS_DEFAULT_RUNDIR, LS_DEFAULT_DBDIR);
 }
@@ -64,6 +67,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "log-file", required_argument, NULL, 'l' },
 		{ "pidfile", optional_argument, NULL, 'p' },
 		{ "detach", no_argument, NULL, 'D' },
+		{ "ctl-group", required_argument, NULL, 'g' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -79,6 +83,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'l': o->log_file = optarg; break;
 		case 'p': o->pidfile = optarg; break;
 		case 'D': o->detach = true; break;
+		case 'g': o->ctl_group = optarg; break;
 		case 'V': printf("lispswitchd %s\n", LS_VERSION); exit(0);
 		case 'h': usage(); exit(0);
 		default:
@@ -199,6 +204,23 @@ on_signal(void *arg, uint32_t events UNUSED)
 	}
 }
 
+/* The id of group 'name' (a name or a number), -1 for none; fatal if it does not exist. */
+static int
+ctl_group_id(const char *name)
+{
+	struct group *gr;
+	uint64_t n;
+
+	if (!name)
+		return -1;
+	if (str_to_u64(name, INT32_MAX, &n))
+		return (int)n;
+	gr = getgrnam(name);
+	if (!gr)
+		log_fatal("--ctl-group %s: no such group", name);
+	return (int)gr->gr_gid;
+}
+
 static void
 tick(int64_t now_ms)
 {
@@ -256,7 +278,7 @@ main(int argc, char **argv)
 
 	bridge_init();
 	load_config(cfgpath);
-	if ((err = rpc_server_start(sockpath, commands_rpc)) < 0)
+	if ((err = rpc_server_start(sockpath, ctl_group_id(o.ctl_group), commands_rpc)) < 0)
 		log_fatal("cannot listen on %s: %s", sockpath, strerror(-err));
 	log_info(MAIN, "lispswitchd %s ready: rundir %s, dbdir %s", LS_VERSION, o.rundir, o.dbdir);
 	ready(notify_fd);

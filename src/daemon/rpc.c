@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "ctl-proto.h"
@@ -30,13 +32,24 @@ static int listen_fd = -1;
 static struct loop_source *listen_src;
 static char *listen_path;
 static rpc_handler *handler;
+static int ctl_group = -1;
 static struct list clients = LIST_INITIALIZER(clients);
 
+/*
+ * An error answer. Messages may quote what the client sent, which need not be valid UTF-8 (JSON
+ * strings must be): bytes outside printable ASCII are shown as '?'.
+ */
 static json_t *
 error_response(json_t *id, int code, const char *message)
 {
+	char clean[600];
+	size_t i;
+
+	for (i = 0; message[i] && i < sizeof clean - 1; i++)
+		clean[i] = message[i] >= 0x20 && message[i] < 0x7f ? message[i] : '?';
+	clean[i] = '\0';
 	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),
-			 "error", "code", code, "message", message);
+			 "error", "code", code, "message", clean);
 }
 
 /* Validates the JSON-RPC envelope and calls the handler; returns the response object. */
@@ -77,9 +90,11 @@ rpc_process_line(const char *line, rpc_handler *h)
 		resp = dispatch(req);
 		json_decref(req);
 	}
-	text = json_dumps(resp, JSON_COMPACT);
+	text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
 	json_decref(resp);
-	return text;
+	/* Only an answer that cannot be encoded gets here; the client still gets one line. */
+	return text ? text : xstrdup("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
+				     "\"message\":\"response: cannot be encoded as JSON\"}}");
 }
 
 static void
@@ -172,14 +187,56 @@ client_input(void *arg, uint32_t events)
 		client_close(c);
 }
 
+/* Whether user 'uid' (primary group 'gid') is in group 'group'. */
+static bool
+user_in_group(uid_t uid, gid_t gid, gid_t group)
+{
+	struct passwd pw, *pwp = NULL;
+	gid_t groups[64];
+	int n = 64;
+	char buf[1024];
+
+	if (gid == group)
+		return true;
+	if (getpwuid_r(uid, &pw, buf, sizeof buf, &pwp) || !pwp ||
+	    getgrouplist(pw.pw_name, gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == group)
+			return true;
+	return false;
+}
+
+/* The file mode keeps other users out; the peer's credentials are checked all the same. */
+static bool
+peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid() ||
+	       (ctl_group >= 0 && user_in_group(cred.uid, cred.gid, (gid_t)ctl_group));
+}
+
 static void
 accept_client(void *arg UNUSED, uint32_t events UNUSED)
 {
+	static const char refused[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+				      "\"message\":\"connection: permission denied\"}}\n";
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct client *c;
 
 	if (fd < 0)
 		return;
+	if (!peer_allowed(fd)) {
+		log_warn(CTL, "control connection from another user refused");
+		if (send(fd, refused, sizeof refused - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_dbg(CTL, "could not tell the refused client why");
+		close(fd);
+		return;
+	}
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
 	c->src = loop_add(fd, EPOLLIN, client_input, c);
@@ -187,13 +244,14 @@ accept_client(void *arg UNUSED, uint32_t events UNUSED)
 }
 
 int
-rpc_server_start(const char *path, rpc_handler *h)
+rpc_server_start(const char *path, int group, rpc_handler *h)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	mode_t old;
 	int err;
 
 	handler = h;
+	ctl_group = group;
 	if (!str_copy(sun.sun_path, path, sizeof sun.sun_path))
 		return -ENAMETOOLONG;
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -203,6 +261,7 @@ rpc_server_start(const char *path, rpc_handler *h)
 	unlink(path);
 	old = umask(0077);
 	err = bind(listen_fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+	      (group >= 0 && (chown(path, (uid_t)-1, (gid_t)group) < 0 || chmod(path, 0660) < 0)) ||
 	      listen(listen_fd, 64) < 0 ? -errno : 0;
 	umask(old);
 	if (err) {

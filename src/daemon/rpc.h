@@ -17,8 +17,13 @@ struct rpc_error {
 /* Returns the result (a new reference), or NULL with 'err' filled. */
 typedef json_t *rpc_handler(const char *method, json_t *params, struct rpc_error *err);
 
-/* Listens on 'path', replacing a stale socket. 0 or -errno. */
-int rpc_server_start(const char *path, rpc_handler *handler);
+/*
+ * Listens on 'path', replacing a stale socket. The socket is mode 0600; with 'group' (a group
+ * id, or -1 for none) it is 0660 and owned by that group. Only root, the daemon's own user and
+ * members of 'group' are answered: others get one error line and are disconnected.
+ * 0 or -errno.
+ */
+int rpc_server_start(const char *path, int group, rpc_handler *handler);
 void rpc_server_stop(void);
 
 /*

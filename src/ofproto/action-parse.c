@@ -34,15 +34,13 @@ typedef int action_parser(struct aparse *ap, enum field_id field);
 static int PRINTF_FMT(2, 3)
 item_error(struct aparse *ap, const char *fmt, ...)
 {
-	char reason[256];
 	va_list args;
+	int r;
 
 	va_start(args, fmt);
-	vsnprintf(reason, sizeof reason, fmt, args);
+	r = ftok_verror(ap->kv, ap->err, ap->err_size, fmt, args);
 	va_end(args);
-	snprintf(ap->err, ap->err_size, "\"%.*s\": %s", (int)ap->kv->item_len, ap->kv->item,
-	         reason);
-	return -EINVAL;
+	return r;
 }
 
 static struct action *

@@ -32,15 +32,13 @@ typedef int spec_parser(struct fparse *fp, const char *value);
 static int PRINTF_FMT(2, 3)
 item_error(struct fparse *fp, const char *fmt, ...)
 {
-	char reason[256];
 	va_list args;
+	int r;
 
 	va_start(args, fmt);
-	vsnprintf(reason, sizeof reason, fmt, args);
+	r = ftok_verror(fp->kv, fp->err, fp->err_size, fmt, args);
 	va_end(args);
-	snprintf(fp->err, fp->err_size, "\"%.*s\": %s", (int)fp->kv->item_len, fp->kv->item,
-	         reason);
-	return -EINVAL;
+	return r;
 }
 
 static int

@@ -1,5 +1,7 @@
 #include "flow-tok.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -72,4 +74,14 @@ ftok_strdup(const char *s, size_t len)
 	memcpy(copy, s, len);
 	copy[len] = '\0';
 	return copy;
+}
+
+int
+ftok_verror(const struct ftok *kv, char *err, size_t err_size, const char *fmt, va_list ap)
+{
+	char reason[256];
+
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	snprintf(err, err_size, "\"%.*s\": %s", (int)kv->item_len, kv->item, reason);
+	return -EINVAL;
 }

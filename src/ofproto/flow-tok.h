@@ -10,6 +10,7 @@
 #define LS_FLOW_TOK_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 struct ftok {
@@ -27,6 +28,12 @@ bool ftok_next(const char **pos, struct ftok *kv);
 
 /* Whether the key is exactly 'name' (case-sensitive or not). */
 bool ftok_key_is(const struct ftok *kv, const char *name, bool nocase);
+
+/*
+ * Writes the error line for item 'kv', "ITEM": REASON (REASON from 'fmt'), into 'err'.
+ * Returns -EINVAL, for parsers to return.
+ */
+int ftok_verror(const struct ftok *kv, char *err, size_t err_size, const char *fmt, va_list ap);
 
 /* Copies a span into a new NUL-terminated string (free() it). */
 char *ftok_strdup(const char *s, size_t len);

@@ -13,8 +13,8 @@ struct option_desc {
 	int (*parse)(const char *value, struct lisp_cfg *cfg, const char **why);
 };
 
-static void
-v4_mapped(struct in6_addr *a, uint32_t v4)
+void
+lisp_v4_mapped(struct in6_addr *a, uint32_t v4)
 {
 	memset(a, 0, sizeof *a);
 	a->s6_addr[10] = a->s6_addr[11] = 0xff;
@@ -25,8 +25,8 @@ void
 lisp_tunnel_addrs(const struct pkt_tunnel *t, struct in6_addr *src, struct in6_addr *dst)
 {
 	if (t->ipv4_src || t->ipv4_dst) {
-		v4_mapped(src, t->ipv4_src);
-		v4_mapped(dst, t->ipv4_dst);
+		lisp_v4_mapped(src, t->ipv4_src);
+		lisp_v4_mapped(dst, t->ipv4_dst);
 	} else {
 		*src = t->ipv6_src;
 		*dst = t->ipv6_dst;
@@ -44,7 +44,7 @@ parse_addr(const char *v, struct lisp_addr *a)
 		return true;
 	}
 	if (inet_pton(AF_INET, v, &a4) == 1) {
-		v4_mapped(&a->addr, a4.s_addr);
+		lisp_v4_mapped(&a->addr, a4.s_addr);
 	} else if (inet_pton(AF_INET6, v, &a->addr) != 1) {
 		return false;
 	}

@@ -46,6 +46,9 @@ int lisp_cfg_parse(const struct kv *options, size_t n, struct lisp_cfg *cfg, cha
 
 struct pkt_tunnel;
 
+/* Sets 'a' to IPv4 address 'v4' (network order), v4-mapped. */
+void lisp_v4_mapped(struct in6_addr *a, uint32_t v4);
+
 /* A tunnel's outer addresses, IPv4 ones v4-mapped, for comparing with a port's options. */
 void lisp_tunnel_addrs(const struct pkt_tunnel *t, struct in6_addr *src, struct in6_addr *dst);
 

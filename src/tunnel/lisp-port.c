@@ -173,14 +173,6 @@ lisp_port_cfg(const struct netdev *dev)
 	return &CONTAINER_OF(dev, const struct netdev_lisp, up)->cfg;
 }
 
-static void
-set_v4(struct in6_addr *a, uint32_t v4)
-{
-	memset(a, 0, sizeof *a);
-	a->s6_addr[10] = a->s6_addr[11] = 0xff;
-	memcpy(&a->s6_addr[12], &v4, 4);
-}
-
 /* Decides destination, source and instance ID from the port and the packet's tunnel fields. */
 static bool
 tx_meta_fill(const struct netdev_lisp *d, const struct pkt *pkt, struct tx_meta *m,
@@ -193,7 +185,7 @@ tx_meta_fill(const struct netdev_lisp *d, const struct pkt *pkt, struct tx_meta 
 	if (d->cfg.remote.set)
 		m->dst = d->cfg.remote.addr;
 	else if (t->ipv4_dst)
-		set_v4(&m->dst, t->ipv4_dst);
+		lisp_v4_mapped(&m->dst, t->ipv4_dst);
 	else if (!IN6_IS_ADDR_UNSPECIFIED(&t->ipv6_dst))
 		m->dst = t->ipv6_dst;
 	else
@@ -202,7 +194,7 @@ tx_meta_fill(const struct netdev_lisp *d, const struct pkt *pkt, struct tx_meta 
 	if (d->cfg.local.set)
 		m->src = d->cfg.local.addr;
 	else if (d->cfg.local.flow && t->ipv4_src)
-		set_v4(&m->src, t->ipv4_src);
+		lisp_v4_mapped(&m->src, t->ipv4_src);
 	else if (d->cfg.local.flow)
 		m->src = t->ipv6_src;
 	if (!IN6_IS_ADDR_UNSPECIFIED(&m->src) && lisp_addr_is_v4(&m->src) == m->v6)

@@ -207,6 +207,36 @@ test_large_request(void **state)
 	reset_stub();
 }
 
+/*
+ * Found by fuzz/fuzz_rpc: an error message quoting bytes that are not UTF-8 (jansson's parse
+ * error quotes the bad token) could not be encoded, and the daemon had no response to send.
+ */
+static void
+test_error_quoting_invalid_utf8(void **state)
+{
+	char *resp = rpc_process_line("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"m\\u00e9\xd0\x80\"}",
+				      stub_handler);
+	json_t *j;
+
+	(void)state;
+	assert_non_null(resp);
+	assert_null(strchr(resp, '\n'));
+	j = json_loads(resp, 0, NULL);
+	assert_non_null(j);
+	assert_non_null(json_object_get(j, "error"));
+	json_decref(j);
+	free(resp);
+	/* The fuzzer's input: an escape cut in the middle of a multibyte character. */
+	resp = rpc_process_line("{\"jsonrpc\":\"2.0\",\"id\":\"\",\"meth\x7f\\\xd0\x80 `",
+				stub_handler);
+	assert_non_null(resp);
+	j = json_loads(resp, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "error"), "code")),
+			 RPC_PARSE_ERROR);
+	json_decref(j);
+	free(resp);
+}
+
 int
 main(void)
 {
@@ -214,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_exchanges),
 		cmocka_unit_test(test_handler_sees_request),
 		cmocka_unit_test(test_large_request),
+		cmocka_unit_test(test_error_quoting_invalid_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
