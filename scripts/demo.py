@@ -15,6 +15,7 @@ import argparse
 import os
 import shlex
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -118,9 +119,95 @@ def scenario_one_bridge(lab):
         raise DemoFailure(f"fdb-show: expected both VMs on ports 1 and 2, got {sorted(learned)}")
 
 
+README_TITLES = {
+    1: "VMs in one subnet, hypervisors on one L2 segment",
+    2: "VMs in one subnet, a router between the hypervisors, static ARP on the VMs",
+    3: "VMs in different subnets, the hypervisor as their default router",
+}
+
+
+def readme_lisp(scenario, eid):
+    """README-lisp's scenario 'scenario' with IPv4 ('eid' 4) or IPv6 EIDs over IPv4 RLOCs."""
+    def run(lab):
+        say(lsnet.readme_lisp.__doc__.split("\n\n")[1].rstrip())
+        say(f"\nScenario {scenario}: {README_TITLES[scenario]}; IPv{eid} EIDs over IPv4 RLOCs."
+            "\nThe guide's commands, as run (lispctl talks to each hypervisor's own "
+            "lispswitchd):\n")
+        t = lsnet.readme_lisp(lab, scenario, eid, 4, echo=show)
+        if t.router:
+            say(f"(router namespace {t.router.name}: eth1 192.168.1.254/24, eth2 "
+                "192.168.2.254/24, forwarding on)")
+        for vm in (t.vm1, t.vm2):
+            neigh = vm.ns.ip("neigh", "show", "nud", "permanent").stdout.strip()
+            route = vm.ns.ip("-6" if eid == 6 else "-4", "route", "show", "default").stdout
+            say(f"[{vm.name[len(lab.prefix) + 1:]}] eth0 {vm.ip} ({vm.mac})"
+                + (f", static neighbour: {neigh}" if neigh else "")
+                + (f", {route.strip()}" if route.strip() else ""))
+        say()
+        cap = lsnet.Capture(lab, t.hv2.ns, "eth0", lab.tmpdir("cap") / "hv2.pcap", 1)
+        ping(t.vm1, "vm1", t.vm2.addr)
+        say()
+        t.hv1.ctl("dump-flows", "br0")
+        t.hv2.ctl("dump-flows", "br0")
+        for hv in (t.hv1, t.hv2):
+            if hv.flow_count("priority=1,") != 5 or hv.flow_count("priority=3,") != 5:
+                raise DemoFailure(f"{hv.label}: the tunnel flows did not count the 5 pings")
+        path = cap.stop()
+        fields = ["lisp-data.flags", "lisp-data.iid", "lisp-data.lsb8", "ip.src", "ip.dst",
+                  "ipv6.src", "ipv6.dst", "udp.dstport", "_ws.col.Info"]
+        say("\nOne packet on the underlay (hv2's eth0), decoded by tshark:")
+        argv = ["tshark", "-r", path.name, "-T", "fields", *sum((["-e", f] for f in fields), [])]
+        show("hv2", argv)
+        rows = lsnet.tshark_fields(path, fields)
+        if not rows:
+            raise DemoFailure("no LISP packet captured")
+        say("\t".join(rows[0]))
+        flags, iid, lsb, *_ = rows[0]
+        if (flags, iid, lsb) != ("0x48", "0", "0x01"):
+            raise DemoFailure(f"unexpected LISP header: flags {flags}, IID {iid}, LSB {lsb}")
+    return run
+
+
 SCENARIOS = [
-    ("two VMs on one bridge", scenario_one_bridge),
+    ("two VMs on one bridge", "", scenario_one_bridge),
+    *[(f"README-lisp scenario {n}, IPv{eid} EIDs", f"scenario {n} ({README_TITLES[n]}; "
+       f"IPv{eid} EIDs)", readme_lisp(n, eid)) for eid in (4, 6) for n in (1, 2, 3)],
 ]
+
+
+def run_scenario(build, scenario, title, failures):
+    """Runs one scenario in a lab of its own, always removed afterwards (even when a signal
+    interrupts it: the second signal is ignored while cleaning up). Returns whether it passed."""
+    lab = None
+    ok = False
+    try:
+        lab = lsnet.Lab(build)
+        scenario(lab)
+        ok = True
+    except (DemoFailure, lsnet.DaemonStartError, RuntimeError, subprocess.SubprocessError) as e:
+        failures.append(f"{title}: {e}")
+        say(f"FAILED: {e}")
+    finally:
+        old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in CAUGHT}
+        if lab:
+            lab.cleanup(keep_dirs=True)
+            try:
+                lab.check_sanitizers()
+            except AssertionError as e:
+                failures.append(f"{title}: {e}")
+                ok = False
+            lab.cleanup()
+            left = lsnet.leftover_namespaces(lab.prefix + "-")
+            if left:
+                failures.append(f"namespaces left behind: {left}")
+                ok = False
+            say(f"(removed the namespaces {lab.prefix}-* and everything in them)")
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    return ok
+
+
+CAUGHT = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def on_signal(signum, frame):
@@ -138,37 +225,22 @@ def main():
     if os.geteuid() != 0:
         sys.exit("demo: run as root (it makes network namespaces)")
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in CAUGHT:
         signal.signal(sig, on_signal)
-    failures = []
-    lab = None
+    failures, verdicts = [], []
     try:
-        lab = lsnet.Lab(build)
-        for title, scenario in SCENARIOS:
+        for title, verdict, scenario in SCENARIOS:
             say(f"\n=== {title} ===")
-            try:
-                scenario(lab)
-                say(f"--- {title}: ok")
-            except (DemoFailure, lsnet.DaemonStartError, RuntimeError) as e:
-                failures.append(f"{title}: {e}")
-                say(f"--- {title}: FAILED: {e}")
+            ok = run_scenario(build, scenario, title, failures)
+            say(f"--- {title}: {'ok' if ok else 'FAILED'}")
+            if verdict:
+                verdicts.append(f"{verdict}: {'PASS' if ok else 'FAIL'}")
+                say(verdicts[-1])
     except Interrupted as e:
         failures.append(f"interrupted by {e}")
-    finally:
-        # Cleanup must not be cut short by a second Ctrl-C.
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)
-        if lab:
-            lab.cleanup(keep_dirs=True)
-            try:
-                lab.check_sanitizers()
-            except AssertionError as e:
-                failures.append(str(e))
-            lab.cleanup()
-            left = lsnet.leftover_namespaces(lab.prefix + "-")
-            if left:
-                failures.append(f"namespaces left behind: {left}")
-            say(f"\nRemoved the namespaces {lab.prefix}-* and everything in them.")
+    say()
+    for v in verdicts:
+        say(v)
     for f in failures:
         say(f"FAIL: {f}")
     say("FAIL" if failures else "PASS")

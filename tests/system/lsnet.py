@@ -16,6 +16,7 @@ lispctl into a report that Daemon.check_sanitizers() raises (files, and the daem
 This module does not depend on pytest: scripts/demo.py uses it too.
 """
 import ctypes
+import ipaddress
 import itertools
 import json
 import os
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -117,7 +119,9 @@ class Vm:
         self.addr = ip.split("/")[0]
         hv.ip("link", "add", port, "type", "veth", "peer", "name", self.ifname,
               "netns", netns.name)
-        netns.ip("addr", "add", ip, "dev", self.ifname)
+        if ":" in ip:
+            enable_ipv6(netns, self.ifname)
+        netns.ip("addr", "add", ip, "dev", self.ifname, *(["nodad"] if ":" in ip else []))
         netns.ip("link", "set", self.ifname, "up")
         link = json.loads(netns.ip("-j", "link", "show", self.ifname).stdout)[0]
         self.mac = link["address"]
@@ -139,6 +143,14 @@ class Vm:
                         timeout=timeout)
         return (*parse_ping(r.stdout), r.stdout)
 
+    def neigh(self, ip, mac):
+        """A permanent neighbour entry (README-lisp scenario 2: static ARP on the VM)."""
+        self.ns.ip("neigh", "add", ip, "lladdr", mac, "dev", self.ifname, "nud", "permanent")
+
+    def snmp(self, group, key):
+        """One counter of /proc/net/snmp or /proc/net/snmp6 in the VM ('Icmp', 'InEchos')."""
+        return snmp_counter(self.ns, group, key)
+
     def sendp(self, frame, count):
         """Sends 'frame' (bytes of a whole Ethernet frame) 'count' times out of eth0 with
         scapy's sendp, from inside the VM's namespace."""
@@ -148,6 +160,32 @@ class Vm:
                 "sendp(Ether(bytes.fromhex(sys.argv[1])), iface=sys.argv[2],"
                 " count=int(sys.argv[3]), verbose=False)\n")
         self.ns.run(PYTHON, "-c", code, frame.hex(), self.ifname, count)
+
+
+def enable_ipv6(ns, ifname):
+    """IPv6 on one interface of a namespace (Netns turns it off by default), without duplicate
+    address detection, so that addresses are usable at once."""
+    ns.sysctl(f"net.ipv6.conf.{ifname}.accept_dad", 0)
+    ns.sysctl(f"net.ipv6.conf.{ifname}.disable_ipv6", 0)
+
+
+def snmp_counter(ns, group, key):
+    """A counter of the namespace's /proc/net/snmp (IPv4: 'Icmp', 'Tcp', ...) or, for
+    group 'Ip6'/'Icmp6'/'Udp6', /proc/net/snmp6."""
+    if group.endswith("6"):
+        for line in ns.run("cat", "/proc/net/snmp6").stdout.splitlines():
+            name, value = line.split()
+            if name == group + key:
+                return int(value)
+        raise KeyError(group + key)
+    lines = [l.split() for l in ns.run("cat", "/proc/net/snmp").stdout.splitlines()
+             if l.startswith(group + ":")]
+    return int(dict(zip(lines[0][1:], lines[1][1:]))[key])
+
+
+def veth(ns_a, name_a, ns_b, name_b):
+    """A veth pair from 'name_a' in namespace 'ns_a' to 'name_b' in 'ns_b' (both left down)."""
+    ns_a.ip("link", "add", name_a, "type", "veth", "peer", "name", name_b, "netns", ns_b.name)
 
 
 def attach(daemon, bridge, *vms):
@@ -435,6 +473,335 @@ class Lab:
             for d in self.dirs:
                 shutil.rmtree(d, ignore_errors=True)
         self.namespaces = []
+
+
+# --- README-lisp: hypervisors joined by LISP tunnels ------------------------------------------
+
+LISP_MAC = "02:00:00:00:00:00"   # Both addresses of every decapsulated frame (README-lisp).
+LISP_PORT = 4341
+
+# README-lisp's four commands: ports tap0, eth0 and lisp0 become OpenFlow ports 1, 2 and 3.
+GUIDE_COMMANDS = (
+    ("add-br", "br0"),
+    ("add-port", "br0", "tap0"),
+    ("add-port", "br0", "eth0"),
+    ("add-port", "br0", "lisp0", "--", "set", "Interface", "lisp0", "type=lisp",
+     "options:remote_ip=flow", "options:key=flow"),
+)
+
+
+def is_v6(addr):
+    return ":" in addr
+
+
+def plain(addr):
+    """'10.0.0.1/24' -> '10.0.0.1'."""
+    return addr.split("/")[0]
+
+
+def tun_dst_field(rloc):
+    return "tun_ipv6_dst" if is_v6(rloc) else "tun_dst"
+
+
+def guide_flows(vm_mac, eid_prefix, remote_rloc):
+    """
+    README-lisp's flows for one hypervisor: its VM's MAC, its EID prefix, the remote
+    hypervisor's RLOC. For an IPv4 EID prefix they are the guide's four flows, verbatim. For an
+    IPv6 prefix the ARP flow becomes two flows that keep Neighbour Discovery off the tunnel as
+    the guide keeps ARP off it (neighbour solicitations and advertisements go NORMAL, over the
+    underlay's L2 segment or to the hypervisor as router), and the tunnel flow matches IPv6.
+    """
+    if is_v6(eid_prefix):
+        local = [f"priority=2,in_port=1,icmp6,icmp_type={t},action=NORMAL" for t in (135, 136)]
+        tunnel = f"priority=1,in_port=1,dl_type=0x86dd,vlan_tci=0,ipv6_src={eid_prefix}"
+    else:
+        local = ["priority=2,in_port=1,dl_type=0x0806,action=NORMAL"]
+        tunnel = f"priority=1,in_port=1,dl_type=0x0800,vlan_tci=0,nw_src={eid_prefix}"
+    return [f"priority=3,dl_dst={LISP_MAC},action=mod_dl_dst:{vm_mac},output:1", *local,
+            f"{tunnel},action=set_field:{plain(remote_rloc)}->{tun_dst_field(remote_rloc)}"
+            ",output:3",
+            "priority=0,action=NORMAL"]
+
+
+def mac_hex(mac):
+    return "0x" + mac.replace(":", "")
+
+
+def ipv4_hex(addr):
+    return "0x" + "".join(f"{int(b):02x}" for b in plain(addr).split("."))
+
+
+def proxy_arp_flow(remote_eid, fake_mac):
+    """The ARP responder OVS users write: answers the VM's ARP request for 'remote_eid' with
+    'fake_mac', sending the request back out of the port it came from as a reply."""
+    return ("priority=4,in_port=1,arp,arp_op=1,arp_tpa=" + plain(remote_eid) +
+            ",actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],mod_dl_src:" + fake_mac +
+            ",load:0x2->NXM_OF_ARP_OP[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[]"
+            ",load:" + mac_hex(fake_mac) + "->NXM_NX_ARP_SHA[]"
+            ",move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[]"
+            ",load:" + ipv4_hex(remote_eid) + "->NXM_OF_ARP_SPA[],in_port")
+
+
+class Hypervisor:
+    """
+    One hypervisor: a namespace with its lispswitchd, driven by lispctl. Commands run through
+    ctl() and sh() are passed to 'echo' (label, argv, output) when one is given: the demo prints
+    them as a tutorial would.
+    """
+
+    def __init__(self, lab, role, echo=None):
+        self.lab = lab
+        self.label = role
+        self.echo = echo
+        self.ns = lab.netns(role)
+        self.d = lab.daemon(self.ns, start=False)
+        self.vms = []
+        self.rloc = None
+
+    @property
+    def vm(self):
+        return self.vms[0]
+
+    def start(self):
+        self._show(["lispswitchd", *map(str, self.d.start_cmd()[1:])], "")
+        self.d.start()
+
+    def _show(self, argv, out):
+        if self.echo:
+            self.echo(self.label, argv, out)
+
+    def ctl(self, *args):
+        _, out, _ = self.d.ctl(*args)
+        self._show(["lispctl", *args], out)
+        return out
+
+    def sh(self, *argv):
+        r = self.ns.run(*argv)
+        self._show(argv, r.stdout)
+        return r.stdout
+
+    def add_vm(self, role, port, ip):
+        vm = self.lab.vm(self.ns, role, port, ip)
+        self.vms.append(vm)
+        return vm
+
+    def guide_setup(self):
+        """README-lisp's four commands, verbatim."""
+        for cmd in GUIDE_COMMANDS:
+            self.ctl(*cmd)
+
+    def set_rloc(self, rloc, routes=()):
+        """Gives br0 (the internal port) the hypervisor's underlay address 'rloc' and brings it
+        up; 'routes' are (prefix, gateway) pairs, for a router between hypervisors."""
+        self.rloc = rloc
+        self.add_address("br0", rloc)
+        self.sh("ip", "link", "set", "br0", "up")
+        for prefix, via in routes:
+            self.sh("ip", *(["-6"] if is_v6(via) else []), "route", "add", prefix, "via", via)
+
+    def add_address(self, ifname, addr):
+        if is_v6(addr):
+            enable_ipv6(self.ns, ifname)
+            self.sh("ip", "addr", "add", addr, "dev", ifname, "nodad")
+        else:
+            self.sh("ip", "addr", "add", addr, "dev", ifname)
+
+    def add_flows(self, flows):
+        for f in flows:
+            self.ctl("add-flow", "br0", f)
+
+    def ports(self):
+        return self.d.port_stats("br0")
+
+    def drops(self, port="lisp0"):
+        """The datapath drop counters of 'port' that are not zero."""
+        return {k: v for k, v in self.ports()[port]["drops"].items() if v}
+
+    @property
+    def rloc_addr(self):
+        return plain(self.rloc)
+
+    def flow_count(self, prefix):
+        """n_packets of the one flow whose dump-flows text starts with 'prefix'."""
+        flows = self.flow_packets()
+        found = [n for text, n in flows.items() if text.startswith(prefix)]
+        if len(found) != 1:
+            raise AssertionError(f"{len(found)} flows start with {prefix!r}: {flows}")
+        return found[0]
+
+    def flow_packets(self):
+        """{flow as dump-flows prints its match and actions: n_packets}."""
+        out = self.d.ctl("dump-flows", "br0")[1]
+        res = {}
+        for line in out.splitlines():
+            m = re.search(r"n_packets=(\d+),.*?(priority=\S+(?: actions=\S+)?)\s*$", line)
+            if m:
+                res[m.group(2)] = int(m.group(1))
+        return res
+
+
+def eid_plan(scenario, family):
+    """
+    (EID of VM1, EID of VM2, EID prefix at hypervisor 1, at hypervisor 2, gateways or None) for
+    README-lisp's scenario 1 and 2 (one EID subnet) or 3 (one subnet per hypervisor, whose br0
+    is the VMs' default router).
+    """
+    if scenario in (1, 2):
+        if family == 6:
+            return "fd00:1::1/64", "fd00:1::2/64", "fd00:1::/64", "fd00:1::/64", None
+        return "10.1.0.1/24", "10.1.0.2/24", "10.1.0.0/24", "10.1.0.0/24", None
+    if family == 6:
+        return ("fd00:11::1/64", "fd00:12::1/64", "fd00:11::/64", "fd00:12::/64",
+                ("fd00:11::fe/64", "fd00:12::fe/64"))
+    return ("10.1.1.1/24", "10.1.2.1/24", "10.1.1.0/24", "10.1.2.0/24",
+            ("10.1.1.254/24", "10.1.2.254/24"))
+
+
+def rloc_plan(scenario, family):
+    """(RLOC of hypervisor 1, of hypervisor 2, router addresses or None)."""
+    if scenario == 2:
+        if family == 6:
+            return "fd00:f1::1/64", "fd00:f2::1/64", ("fd00:f1::fe/64", "fd00:f2::fe/64")
+        return "192.168.1.1/24", "192.168.2.1/24", ("192.168.1.254/24", "192.168.2.254/24")
+    if family == 6:
+        return "fd00:ff::1/64", "fd00:ff::2/64", None
+    return "192.168.0.1/24", "192.168.0.2/24", None
+
+
+PROXY_ARP_MAC = "00:00:5e:00:53:01"   # RFC 7042's documentation range.
+
+
+def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None):
+    """
+    README-lisp with two hypervisors, each with one VM on tap0, the uplink eth0 and lisp0:
+
+                   [vm1] eth0 EID1                         [vm2] eth0 EID2
+                        |                                       |
+                   tap0 (1)                                tap0 (1)
+        lisp0 (3) -- br0 (hv1) -- eth0 (2) ==== ... ==== eth0 (2) -- br0 (hv2) -- lisp0 (3)
+                   br0: RLOC1                              br0: RLOC2
+
+    Scenario 1: the two eth0 are one veth pair (one L2 segment); VMs in one subnet.
+    Scenario 2: a router namespace between them (hv1 eth0 == eth1 [r0] eth2 == hv2 eth0), each
+    hypervisor in its own subnet; VMs in one subnet with static neighbour entries for each other
+    ('arp'="static") or proxy ARP flows on the hypervisors ('arp'="proxy", IPv4 only).
+    Scenario 3: one L2 segment as in 1; VMs in different subnets, the hypervisor's br0 carries
+    the gateway address and the VMs route through it.
+
+    'eid' and 'rloc' are the address families (4 or 6) of the VMs and of the underlay. Every
+    lispctl command is the guide's. Returns a namespace with hv1, hv2 (Hypervisor), vm1, vm2 and
+    router (a Netns or None).
+    """
+    e1, e2, p1, p2, gws = eid_plan(scenario, eid)
+    r1, r2, rgw = rloc_plan(scenario, rloc)
+    hv1, hv2 = Hypervisor(lab, "hv1", echo), Hypervisor(lab, "hv2", echo)
+    vm1, vm2 = hv1.add_vm("vm1", "tap0", e1), hv2.add_vm("vm2", "tap0", e2)
+    router = None
+    if scenario == 2:
+        router = lab.netns("r0")
+        veth(hv1.ns, "eth0", router, "eth1")
+        veth(hv2.ns, "eth0", router, "eth2")
+        for ifname, addr in zip(("eth1", "eth2"), rgw):
+            if is_v6(addr):
+                enable_ipv6(router, ifname)
+                router.ip("addr", "add", addr, "dev", ifname, "nodad")
+            else:
+                router.ip("addr", "add", addr, "dev", ifname)
+            router.ip("link", "set", ifname, "up")
+        router.sysctl("net.ipv6.conf.all.forwarding" if rloc == 6 else "net.ipv4.ip_forward", 1)
+    else:
+        veth(hv1.ns, "eth0", hv2.ns, "eth0")
+    for hv, mine, other, gw in ((hv1, r1, r2, rgw and rgw[0]), (hv2, r2, r1, rgw and rgw[1])):
+        hv.start()
+        hv.guide_setup()
+        net = str(ipaddress.ip_interface(other).network)
+        hv.set_rloc(mine, [(net, plain(gw))] if gw else [])
+    for hv, vm, prefix, other, gw in ((hv1, vm1, p1, hv2, gws and gws[0]),
+                                      (hv2, vm2, p2, hv1, gws and gws[1])):
+        if gw:
+            hv.add_address("br0", gw)
+        hv.add_flows(guide_flows(vm.mac, prefix, other.rloc))
+        if gw:
+            vm.ns.ip("route", "add", "default", "via", plain(gw))
+    if scenario == 2 and arp == "static":
+        vm1.neigh(vm2.addr, vm2.mac)
+        vm2.neigh(vm1.addr, vm1.mac)
+    elif scenario == 2 and arp == "proxy":
+        hv1.add_flows([proxy_arp_flow(vm2.addr, PROXY_ARP_MAC)])
+        hv2.add_flows([proxy_arp_flow(vm1.addr, PROXY_ARP_MAC)])
+    return types.SimpleNamespace(hv1=hv1, hv2=hv2, vm1=vm1, vm2=vm2, router=router)
+
+
+# --- Capturing and decoding, sending crafted datagrams -----------------------------------------
+
+class Capture:
+    """tcpdump -w on 'ifname' in namespace 'ns', bounded in packets ('count') and time
+    ('seconds'); the constructor returns once the capture is live. Immediate mode: each packet
+    is written as it arrives, so that ending the capture early loses none. (Capture where the
+    packets arrive: the daemon sends through packet sockets that bypass the interface's taps.)"""
+
+    def __init__(self, lab, ns, ifname, path, count, bpf=f"udp port {LISP_PORT}", seconds=15):
+        self.path = Path(path)
+        self.proc = lab.popen(["timeout", "-s", "INT", seconds, "tcpdump", "-i", ifname, "-n",
+                               "-U", "--immediate-mode", "-Z", "root", "-c", count,
+                               "-w", self.path, bpf], ns=ns)
+        line = self.proc.stderr.readline()
+        while line and "listening on" not in line:
+            line = self.proc.stderr.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"tcpdump did not start: {line!r}")
+
+    def stop(self, timeout=15):
+        """Waits for the capture to reach its count (at most 'timeout' seconds, then ends it);
+        returns the file."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(timeout=5)
+        return self.path
+
+    def end(self):
+        """Ends the capture now (SIGINT to timeout, which passes it to tcpdump)."""
+        if self.proc.poll() is None:
+            time.sleep(0.2)   # -U writes each packet at once; let the last ones land.
+            self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+        return self.path
+
+
+def tshark_fields(path, fields, options=()):
+    """Decodes a capture: one list of field values per packet ('fields' as tshark names them,
+    'options' such as ["-Y", FILTER] or ["-o", PREF])."""
+    cmd = ["tshark", "-r", path, *options, "-T", "fields",
+           *itertools.chain(*(("-e", f) for f in fields))]
+    out = run(cmd, timeout=30).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+_SEND_UDP = """
+import socket, struct, sys
+dst, hexes = sys.argv[1], sys.argv[5:]
+sport, dport, tos = map(int, sys.argv[2:5])
+v6 = ":" in dst
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+if v6:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_CHECKSUM, 6)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, tos)
+else:
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
+for h in hexes:
+    payload = bytes.fromhex(h)
+    s.sendto(struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload, (dst, 0))
+"""
+
+
+def send_udp(ns, dst, payloads, sport=LISP_PORT, dport=LISP_PORT, tos=0):
+    """Sends each of 'payloads' (bytes) in one UDP datagram from namespace 'ns' to 'dst' through
+    a raw socket, so that any source port works (4341 as OOR and VPP send) even where a
+    lispswitchd holds it. IPv4 datagrams carry checksum 0; IPv6 ones a computed checksum."""
+    run([PYTHON, "-c", _SEND_UDP, plain(dst), sport, dport, tos, *(p.hex() for p in payloads)],
+        ns=ns.name)
 
 
 def leftover_namespaces(prefix):
