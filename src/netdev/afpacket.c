@@ -8,16 +8,25 @@
  * least one jiffy (4 ms on this kernel) fires, which adds milliseconds to every packet of a quiet
  * flow; V2 hands over each frame as soon as it is written. Frames are large enough for a 64 KiB
  * GSO packet, so offloaded TCP passes through whole (PACKET_VNET_HDR).
+ *
+ * A switch port belongs to the switch: the host's own stack must not also receive its frames
+ * (it would answer ARP for the host's addresses there, or route the VMs' packets). A tiny BPF
+ * program that drops everything is attached at the interface's tc ingress (tcx): packet sockets
+ * see a frame before tc does, so the switch still gets it. The attachment is a BPF link owned by
+ * this port's file descriptor, so it goes away with the port, or with the daemon if it dies.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/bpf.h>
 #include <linux/if_packet.h>
+#include <linux/pkt_cls.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -26,7 +35,7 @@
 #include "util.h"
 
 #define FRAME_SIZE (17 * 4096)  /* tpacket2_hdr + sockaddr_ll + vnet header + 64 KiB packet. */
-#define RX_FRAMES 64
+#define RX_FRAMES 128
 #define TX_FRAMES 64
 #define VNET_SIZE sizeof(struct virtio_net_hdr)
 /* Where the kernel expects the vnet header of a frame to send (tpacket_snd without TX_HAS_OFF). */
@@ -40,6 +49,7 @@ struct ring {
 
 struct netdev_afpacket {
 	struct netdev up;
+	int isolate_fd;     /* BPF link keeping the host stack off the port, or -1. */
 	uint8_t *map;       /* Both rings, RX first. */
 	size_t map_size;
 	struct ring rx, tx;
@@ -131,11 +141,58 @@ afpacket_set_up(const char *name)
 	return err;
 }
 
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS 46  /* Linux 6.6; older headers lack it. */
+#endif
+
+/* The program "return TC_ACT_SHOT", loaded once and shared by every port. */
+static int
+drop_prog(void)
+{
+	static int fd = -1;
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_SHOT },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+
+	if (fd >= 0)
+		return fd;
+	memset(&attr, 0, sizeof attr);
+	attr.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = ARRAY_SIZE(insns);
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+	return fd;
+}
+
+static void
+afpacket_isolate(struct netdev_afpacket *d)
+{
+	static bool warned;
+	union bpf_attr attr;
+	int prog = drop_prog();
+
+	memset(&attr, 0, sizeof attr);
+	attr.link_create.prog_fd = (uint32_t)prog;
+	attr.link_create.target_ifindex = (uint32_t)d->up.ifindex;
+	attr.link_create.attach_type = BPF_TCX_INGRESS;
+	d->isolate_fd = prog < 0 ? -1 : (int)syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof attr);
+	if (d->isolate_fd < 0 && !warned) {
+		warned = true;
+		log_warn_errno(PORT, "port %s: cannot keep the host stack off switch ports (tcx needs "
+			       "Linux 6.6 and BPF)", d->up.name);
+	}
+}
+
 static void
 afpacket_close(struct netdev *dev, bool destroy UNUSED)
 {
 	struct netdev_afpacket *d = afpacket_cast(dev);
 
+	if (d->isolate_fd >= 0)
+		close(d->isolate_fd);
 	if (d->map)
 		munmap(d->map, d->map_size);
 	if (dev->fd >= 0)
@@ -151,6 +208,7 @@ afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct ne
 
 	d->up.class = &netdev_afpacket_class;
 	d->up.fd = -1;
+	d->isolate_fd = -1;
 	if ((err = netdev_query(&d->up, name)))
 		goto fail;
 	d->up.fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -162,6 +220,7 @@ afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct ne
 	 * socket that would fail the first send. */
 	if ((err = afpacket_set_up(name)) || (err = afpacket_setup(d)))
 		goto fail;
+	afpacket_isolate(d);
 	*out = &d->up;
 	return 0;
 fail:
