@@ -58,6 +58,8 @@ bench: deps
 	[ -f $(BENCH)/build.ninja ] || meson setup $(BENCH) --buildtype=release
 	ninja -C $(BENCH)
 	sh bench/classifier/run.sh $(BENCH) bench/results
+	sh bench/micro/run.sh $(BENCH) bench/results
+	$(PYTHON) bench/tunnel/bench.py --build $(BENCH) --out bench/results --profile
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(BENCH) $(CLANG)
