@@ -4,12 +4,14 @@ Side-by-side datapath benchmark (issue 7): README-lisp's scenario 1 in namespace
 lispswitch, with Open vSwitch 3.1 userspace and with the kernel's VXLAN-GPE tunnel, measured in
 one run, the set-ups alternating between repetitions. For each set-up and repetition:
 
-  udp_kpps    64-byte UDP (iperf3 -u -l 64) VM1->VM2: the highest paced rate the receiver gets
-              with < 0.1 % loss, found by a search over the offered rate; the received rate.
+  udp_kpps    64-byte UDP (udpblast.c: paced sendmmsg, 64-byte payload) VM1->VM2: the highest
+              offered rate the receiver gets with < 0.1 % loss, found by a search over the
+              offered rate; the received rate.
   tcp1_gbps   iperf3 TCP VM1->VM2, 1 stream; tcp4_gbps: 4 streams.
   ping_p50_us, ping_p99_us: round trip VM1->VM2->VM1 of N pings at 10 ms.
   cpu_us_pkt  CPU time (utime+stime from /proc/PID/stat, all threads) of the switch processes of
-              both hypervisors, summed, over a run at a fixed offered rate, per packet received.
+              both hypervisors, summed, over a run at a fixed offered rate (--cpu-pps, 5 kpps:
+              below every set-up's loss-free rate on this machine), per packet received.
   rss_mib     VmRSS of the switch process (the larger of the two hypervisors'), after the runs.
 
 Reports min/median/max over the repetitions and the ratios lispswitch/OVS and lispswitch/kernel
@@ -123,6 +125,13 @@ class Runner:
         for _ in range(16):
             rx, loss, sent = self.udp_run(setup, r, t)
             ok = loss < 0.001
+            if not ok and loss < 0.05:
+                # A marginal loss may be one scheduling hiccup of this 2-core machine (four
+                # busy processes share it): judge the rate on a second trial.
+                rx2, loss2, sent2 = self.udp_run(setup, r, t)
+                if loss2 < loss:
+                    rx, loss, sent = rx2, loss2, sent2
+                ok = loss < 0.001
             log(f"    udp offered {r / 1e3:7.1f} kpps: sent {sent / 1e3:7.1f} received "
                 f"{rx / 1e3:7.1f} kpps, loss {loss * 100:.3f} % {'ok' if ok else ''}")
             if ok:
@@ -321,7 +330,7 @@ def main():
     ap.add_argument("--tcp-secs", type=int, default=10)
     ap.add_argument("--udp-secs", type=int, default=2)
     ap.add_argument("--cpu-secs", type=int, default=5)
-    ap.add_argument("--cpu-pps", type=int, default=39000)
+    ap.add_argument("--cpu-pps", type=int, default=5000)
     a = ap.parse_args()
     if a.quick:
         a.pings, a.tcp_secs, a.udp_secs, a.cpu_secs = 100, 2, 1, 2
@@ -384,9 +393,10 @@ def main():
         "reps": a.reps,
         "seconds": time.monotonic() - t0,
         "conditions": [
-            f"UDP: iperf3 -u -l 64 (64-byte payload, 106-byte frames), {a.udp_secs} s per "
-            "offered rate, search by 1.5x steps then bisection to 6 %; loss-free = < 0.1 % lost "
-            "at the receiver; the figure is the received rate",
+            f"UDP: bench/tunnel/udpblast, paced sendmmsg bursts of <= 16, 64-byte payload "
+            f"(106-byte frames), {a.udp_secs} s per offered rate, search by 1.5x steps then "
+            "bisection to 6 % (a marginal loss is tried twice); loss-free = < 0.1 % lost at "
+            "the receiver; the figure is the received rate",
             f"TCP: iperf3 {a.tcp_secs} s, received rate; VMs keep their default offloads "
             "in every set-up",
             f"latency: {a.pings} pings at 10 ms intervals, VM1 -> VM2 -> VM1",

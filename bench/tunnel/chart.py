@@ -34,8 +34,8 @@ def draw(src, dst):
             hi.append(v["max"] - v["median"])
         bars = ax.bar([SHORT.get(n, n) for n in names], med, yerr=[lo, hi], capsize=4,
                       color=[COLORS.get(n, "#2ca02c") for n in names])
-        for b, v in zip(bars, med):
-            ax.annotate(f"{v:.3g}", (b.get_x() + b.get_width() / 2, b.get_height()),
+        for b, v, h in zip(bars, med, hi):
+            ax.annotate(f"{v:.3g}", (b.get_x() + b.get_width() / 2, b.get_height() + h),
                         ha="center", va="bottom", fontsize=9, xytext=(0, 2),
                         textcoords="offset points")
         rat = []
@@ -46,7 +46,7 @@ def draw(src, dst):
         ax.set_title(f"{m['label']} ({m['unit']})\n"
                      f"{'higher' if m['higher'] else 'lower'} is better"
                      + (f"; lispswitch = {', '.join(rat)}" if rat else ""), fontsize=9)
-        ax.set_ylim(0, max(med + [0]) * 1.25 + 1e-9)
+        ax.set_ylim(0, max([m + h for m, h in zip(med, hi)] + [0]) * 1.2 + 1e-9)
         ax.tick_params(labelsize=9)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes[len(keys):]:

@@ -59,9 +59,15 @@ def kill_pid(pid, timeout=5.0):
         except ChildProcessError:
             pass
         try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                return False
         except (FileNotFoundError, ProcessLookupError):
             return True
+        try:        # A zombie: reap it if it is ours (a detached daemon of our subreaper).
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        return True
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.kill(pid, sig)
