@@ -236,9 +236,14 @@ class Runner:
         r = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
                             "--sort", "dso,symbol", "-g", "none", "--percent-limit", "0.7"],
                            capture_output=True, text=True, timeout=60)
+        by_dso = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                                 "--sort", "dso", "-g", "none"],
+                                capture_output=True, text=True, timeout=60)
         (out / "lispswitchd-perf.txt").write_text(
             f"# perf record -e cpu-clock -g of hv1's lispswitchd at {rate / 1e3:.1f} kpps "
-            f"offered (64-byte UDP), {self.a.udp_secs} s\n" + r.stdout)
+            f"offered (64-byte UDP), {self.a.udp_secs} s\n# By object:\n" +
+            "\n".join(l for l in by_dso.stdout.splitlines() if l and not l.startswith("#")) +
+            "\n# By symbol:\n" + r.stdout)
         data.unlink(missing_ok=True)
         Path(str(data) + ".old").unlink(missing_ok=True)
         log("    profile: " + str(out / "lispswitchd-perf.txt"))
