@@ -61,10 +61,13 @@ demo: deps
 	$(PYTHON) scripts/demo.py --build $(abspath $(BUILD))
 
 # Benchmarks (not tests): an optimised build, figures as ratios against a baseline of the same run.
-bench: deps
+bench:
+	scripts/install-deps.sh bench
 	[ -f $(BENCH)/build.ninja ] || meson setup $(BENCH) --buildtype=release
 	ninja -C $(BENCH)
 	sh bench/classifier/run.sh $(BENCH) bench/results
+	sh bench/micro/run.sh $(BENCH) bench/results
+	$(PYTHON) bench/tunnel/bench.py --build $(BENCH) --out bench/results --profile
 
 # libFuzzer on every parser of untrusted input, FUZZ_SECONDS each; a finding fails the run and
 # leaves its input in $(FUZZ)/findings.

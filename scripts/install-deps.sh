@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs every Debian package lispswitch needs to build, test, run its demo and benchmarks.
+# Installs every Debian package lispswitch needs to build, test and run its demo; with "bench",
+# also what `make bench` needs (the OVS baseline, iperf3, matplotlib, perf).
 # Idempotent and non-interactive; run as root on Debian 12. Skips apt when all are present.
 set -eu
 
@@ -10,6 +11,9 @@ python3-pytest python3-scapy tshark
 iproute2 iputils-ping ethtool tcpdump procps valgrind
 openvswitch-common
 "
+if [ "${1:-}" = bench ]; then
+	PACKAGES="$PACKAGES iperf3 openvswitch-switch python3-matplotlib linux-perf"
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -23,6 +27,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections
 apt-get update -q
+# openvswitch-switch is only a baseline for `make bench`, which runs its own private daemons:
+# keep the package's service from starting (a policy-rc.d that refuses, removed afterwards).
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
