@@ -257,6 +257,15 @@ write_bits(struct xlate_ctx *ctx, const struct subfield *dst, const union field_
 	const struct field_desc *f = field_get_desc(dst->field);
 	union field_value v;
 
+	/* Whole bytes in and out (the common "load:V->FIELD[]"): copy them, not bit by bit. */
+	if (!(dst->ofs % 8) && !(dst->n_bits % 8) && !(src_ofs % 8) && dst->n_bits <= f->size * 8) {
+		size_t n = dst->n_bits / 8;
+
+		field_read(f, &ctx->flow, &v);
+		memcpy(&v.be[f->size - dst->ofs / 8 - n], &src->be[src_size - src_ofs / 8 - n], n);
+		field_write(f, &v, false, &ctx->flow);
+		return;
+	}
 	field_read(f, &ctx->flow, &v);
 	for (unsigned int i = 0; i < dst->n_bits; i++)
 		bit_set(&v, f->size, dst->ofs + i, bit_get(src, src_size, src_ofs + i));
