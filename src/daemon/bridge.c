@@ -221,6 +221,7 @@ port_create(struct bridge *br, const struct cfg_port *cp, uint32_t ofp_port,
 	str_copy(port->type, type, sizeof port->type);
 	port->ofport.ofp_port = ofp_port;
 	port->ofport.netdev = netdev;
+	netdev->bridge_local = br->local ? br->local->ofport.netdev : NULL;
 	port->bridge = br;
 	ofproto_port_add(&br->ofproto, &port->ofport);
 	if (netdev->fd >= 0)

@@ -35,6 +35,11 @@ struct netdev {
 	struct netdev_stats stats;  /* Counted by the class; rx_dropped includes ring overruns. */
 	uint64_t drops[N_DROP_REASONS]; /* Datapath drops of packets from or to this port. */
 	bool tx_pending;            /* Packets queued since the last flush. */
+	/* The internal port of the bridge this port is on (set by the bridge): a tunnel port whose
+	 * underlay route leads out of it builds whole frames itself and hands them back in
+	 * 'inject', to enter the bridge as if sent by the host, without a trip through the kernel. */
+	const struct netdev *bridge_local;
+	struct pkt_batch *inject;
 };
 
 /* What opening a port needs besides its name. */

@@ -120,13 +120,42 @@ ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch)
 	}
 }
 
+/*
+ * Runs frames that tunnel ports built for the direct path through the pipeline, as if the host
+ * had sent them on the internal port. Returns whether there were any.
+ */
+static bool
+run_injected(struct ofproto *ofp)
+{
+	struct ofport *port, *local = ofproto_port_find(ofp, OFPP_LOCAL);
+	bool any = false;
+
+	HMAP_FOR_EACH_SAFE(port, node, &ofp->ports) {
+		struct pkt_batch *b = port->netdev->inject;
+
+		if (!b || !b->count)
+			continue;
+		if (local)
+			ofproto_receive(ofp, local, b);
+		b->count = 0;
+		any = true;
+	}
+	return any;
+}
+
 void
 ofproto_flush(struct ofproto *ofp)
 {
-	struct ofport *port;
+	/* Injected frames may queue more output (and, through odd flows, more injection): a few
+	 * rounds settle it; what is left waits for the next batch. */
+	for (int round = 0; round < 4; round++) {
+		struct ofport *port;
 
-	HMAP_FOR_EACH_SAFE(port, node, &ofp->ports)
-		netdev_flush(port->netdev);
+		HMAP_FOR_EACH_SAFE(port, node, &ofp->ports)
+			netdev_flush(port->netdev);
+		if (!run_injected(ofp))
+			break;
+	}
 }
 
 bool

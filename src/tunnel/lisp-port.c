@@ -7,6 +7,13 @@
  * (NORMAL) take it to the uplink. Receiving is lisp-rx.c's job.
  *
  * Packets are queued per address family and sent with one sendmmsg() per flush.
+ *
+ * The direct path: when the route to the remote RLOC leads out of this bridge's own internal
+ * port and the kernel's neighbour table has the next hop's address (route.h), the port builds
+ * the whole frame itself (Ethernet from the internal port to the next hop, IP, UDP, LISP) and
+ * hands it back to the bridge as if the host had sent it there: one trip through the pipeline,
+ * none through the kernel. Anything else (another interface, a neighbour not yet resolved or
+ * not confirmed lately) goes through the kernel as above, which also keeps the neighbour fresh.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +30,8 @@
 #include "lisp-port.h"
 #include "lisp-rx.h"
 #include "log.h"
+#include "csum.h"
+#include "route.h"
 #include "netdev.h"
 #include "pkt-gso.h"
 #include "pkt.h"
@@ -58,9 +67,23 @@ struct mtu_entry {
 #define MTU_CACHE_SIZE 16
 #define MTU_CACHE_MS 5000
 
+/* Route and neighbour towards one remote RLOC, asked of the kernel at most once a second. */
+struct hop_entry {
+	struct in6_addr dst;
+	struct route_hop hop;
+	bool ok;                         /* route_lookup() succeeded. */
+	int64_t expires_ms;
+};
+
+#define HOP_CACHE_SIZE 16
+#define HOP_CACHE_MS 1000
+
 struct netdev_lisp {
 	struct netdev up;
 	struct mtu_entry mtus[MTU_CACHE_SIZE];  /* Small: one entry per remote in use. */
+	struct hop_entry hops[HOP_CACHE_SIZE];
+	struct pkt_batch inject;         /* Frames for the direct path (up.inject points here). */
+	uint16_t ip_id;                  /* IPv4 identification of direct-path packets. */
 	struct lisp_cfg cfg;
 	struct lisp_rx *rx;              /* The receiver of its UDP port (shared). */
 	struct txq q4, q6;
@@ -127,6 +150,7 @@ lisp_close(struct netdev *dev, bool destroy UNUSED)
 	for (int i = 0; i < PKT_BATCH; i++) {
 		pkt_free(d->q4.slots[i].pkt);
 		pkt_free(d->q6.slots[i].pkt);
+		pkt_free(d->inject.pkts[i]);
 	}
 	if (d->rx)
 		lisp_rx_put(d->rx);
@@ -152,7 +176,9 @@ lisp_open(const char *name, const struct netdev_args *args, struct netdev **out)
 	for (int i = 0; i < PKT_BATCH; i++) {
 		d->q4.slots[i].pkt = pkt_alloc();
 		d->q6.slots[i].pkt = pkt_alloc();
+		d->inject.pkts[i] = pkt_alloc();
 	}
+	d->up.inject = &d->inject;
 	d->scratch = pkt_alloc();
 	if (lisp_cfg_parse(args->options, args->n_options, &d->cfg, err, sizeof err) < 0) {
 		e = -EINVAL;
@@ -298,12 +324,103 @@ fill_msg(struct txq *q, const struct tx_meta *m, int ttl, int tos)
 
 static void txq_flush(struct netdev_lisp *d, struct txq *q);
 
+/* The next hop for the direct path to 'm->dst', or NULL if the kernel must send. */
+static const struct route_hop *
+direct_hop(struct netdev_lisp *d, const struct tx_meta *m)
+{
+	const struct netdev *local = d->up.bridge_local;
+	struct hop_entry *e, *slot = &d->hops[0];
+	int64_t now;
+
+	if (!local || d->inject.count == PKT_BATCH)
+		return NULL;
+	now = time_msec();
+	for (e = d->hops; e < d->hops + HOP_CACHE_SIZE; e++) {
+		if (!memcmp(&e->dst, &m->dst, sizeof m->dst) && e->expires_ms > now)
+			goto found;
+		if (e->expires_ms < slot->expires_ms)
+			slot = e;
+	}
+	e = slot;
+	e->dst = m->dst;
+	e->ok = route_lookup(&m->dst, &e->hop) == 0;
+	e->expires_ms = now + HOP_CACHE_MS;
+found:
+	/* A stale neighbour goes through the kernel once, which makes it confirm the address. */
+	if (!e->ok || !e->hop.resolved || e->hop.oif != local->ifindex)
+		return NULL;
+	if (e->hop.stale) {
+		e->expires_ms = 0;
+		return NULL;
+	}
+	return &e->hop;
+}
+
+/* Puts IP and Ethernet in front of the UDP datagram in 'out', for the direct path. */
+static void
+push_outer(struct netdev_lisp *d, struct pkt *out, const struct tx_meta *m,
+	   const struct route_hop *hop, int ttl, int tos)
+{
+	const struct in6_addr *src = IN6_IS_ADDR_UNSPECIFIED(&m->src) ? &hop->src : &m->src;
+	uint32_t udp_size = out->size;
+	uint8_t *ip, *eth;
+
+	/* PKT_HEADROOM leaves room for every header pushed here. */
+	_Static_assert(PKT_HEADROOM >= 14 + 40 + 8 + LISP_HDR_SIZE, "headroom for outer headers");
+
+	if (m->v6) {
+		uint32_t flow = hash_bytes(out->data, 2, 0) & 0xfffff; /* By source port (RFC 6438). */
+
+		ip = pkt_push(out, 40);
+		if (!ip)
+			return;
+		ip[0] = (uint8_t)(0x60 | tos >> 4);
+		ip[1] = (uint8_t)((tos & 0x0f) << 4 | flow >> 16);
+		ip[2] = (uint8_t)(flow >> 8);
+		ip[3] = (uint8_t)flow;
+		ip[4] = (uint8_t)(udp_size >> 8);
+		ip[5] = (uint8_t)udp_size;
+		ip[6] = IPPROTO_UDP;
+		ip[7] = (uint8_t)ttl;
+		memcpy(ip + 8, src, 16);
+		memcpy(ip + 24, &m->dst, 16);
+		if (d->cfg.csum6)
+			pkt_l4_csum(ip, ip + 40, udp_size, IPPROTO_UDP);
+	} else {
+		uint16_t len = htons((uint16_t)(udp_size + 20)), id = htons(d->ip_id++), sum;
+
+		ip = pkt_push(out, 20);
+		if (!ip)
+			return;
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		ip[1] = (uint8_t)tos;
+		memcpy(ip + 2, &len, 2);
+		memcpy(ip + 4, &id, 2);
+		ip[6] = d->cfg.df ? 0x40 : 0;
+		ip[8] = (uint8_t)ttl;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, &src->s6_addr[12], 4);
+		memcpy(ip + 16, &m->dst.s6_addr[12], 4);
+		sum = csum_fold(csum_partial(ip, 20, 0));
+		memcpy(ip + 10, &sum, 2);
+	}
+	eth = pkt_push(out, 14);
+	if (!eth)
+		return;
+	memcpy(eth, hop->mac, 6);
+	memcpy(eth + 6, d->up.bridge_local->mac, 6);
+	eth[12] = m->v6 ? 0x86 : 0x08;
+	eth[13] = m->v6 ? 0xdd : 0x00;
+}
+
 /* Encapsulates one complete (non-GSO) Ethernet frame into the next slot of its queue. */
 static void
 queue_one(struct netdev_lisp *d, const struct pkt *pkt, const struct tx_meta *m)
 {
 	struct txq *q = m->v6 ? &d->q6 : &d->q4;
-	struct pkt *out = q->slots[q->n].pkt;
+	const struct route_hop *hop = direct_hop(d, m);
+	struct pkt *out = hop ? d->inject.pkts[d->inject.count] : q->slots[q->n].pkt;
 	uint16_t ethertype, udp[4];
 	uint32_t l3 = pkt_l3_offset(pkt, &ethertype);
 	int ttl, tos;
@@ -323,6 +440,13 @@ queue_one(struct netdev_lisp *d, const struct pkt *pkt, const struct tx_meta *m)
 	udp[3] = 0;
 	lisp_hdr_write(pkt_push(out, LISP_HDR_SIZE), m->iid);
 	memcpy(pkt_push(out, 8), udp, 8);
+	if (hop) {
+		d->up.stats.tx_packets++;
+		d->up.stats.tx_bytes += out->size - 16;
+		push_outer(d, out, m, hop, ttl, tos);
+		d->inject.count++;
+		return;
+	}
 	fill_msg(q, m, ttl, tos);
 	d->up.tx_pending = true;
 	if (q->n == PKT_BATCH)
