@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "ctl-capture.h"
 #include "ctl-proto.h"
 #include "flow-text.h"
 #include "format.h"
@@ -65,6 +66,9 @@ usage(void)
 	       "dump-flows: --no-stats prints flows without counters\n"
 	       "ofproto/trace: --packet=HEX or --pcap=FILE traces that packet (its key from the\n"
 	       "  packet, in_port and tunnel fields from FLOW)\n"
+	       "capture: -w FILE writes pcap (- for stdout), -c N stops after N packets,\n"
+	       "  --seconds S after S seconds, --outer shows a lisp port's encapsulated packets\n"
+	       "Other options: --list-verbs, --version, VERB --help\n"
 	       "Environment: LISPSWITCH_RUNDIR selects the daemon (default %s)\n",
 	       LS_DEFAULT_RUNDIR);
 }
@@ -97,9 +101,7 @@ pcap_first_packet(const char *path)
 	if (pcap_next_ex(p, &h, &data) != 1)
 		die("--pcap %s: no packet in the file", path);
 	hex = xmalloc(2 * (size_t)h->caplen + 1);
-	for (bpf_u_int32 i = 0; i < h->caplen; i++)
-		sprintf(hex + 2 * i, "%02x", data[i]);
-	hex[2 * h->caplen] = '\0';
+	hex_encode(data, h->caplen, hex);
 	pcap_close(p);
 	return hex;
 }
@@ -129,6 +131,11 @@ global_option(struct ctl_opts *o, char **argv, int *i)
 		o->packet = o->packet_buf = pcap_first_packet(option_value(argv, i, "--pcap"));
 	} else if (!strcmp(arg, "--no-stats")) {
 		o->no_stats = true;
+	} else if (!strcmp(arg, "--list-verbs")) {
+		/* For shell completion: every verb, one per line. */
+		for (int v = 0; v < CTL_N_VERBS; v++)
+			puts(ctl_verbs[v].name);
+		exit(0);
 	} else if (!strcmp(arg, "--version") || !strcmp(arg, "-V")) {
 		printf("lispctl %s\n", LS_VERSION);
 		exit(0);
@@ -243,6 +250,21 @@ run_local(const struct ctl_cmd *c, size_t n_cmds)
 	return 0;
 }
 
+/* capture: alone on its command line, over its own connection. */
+static int
+run_stream(const struct ctl_opts *o)
+{
+	char *sockpath;
+	int status;
+
+	if (o->n_cmds > 1)
+		die("%s: cannot be chained with other commands", ctl_verbs[o->cmds[0].verb].name);
+	sockpath = xasprintf("%s/%s", o->rundir, CTL_SOCKET_NAME);
+	status = ctl_capture(sockpath, o->cmds[0].args, o->cmds[0].n_args, o->json);
+	free(sockpath);
+	return status;
+}
+
 static json_t *
 cmd_to_json(const struct ctl_cmd *c)
 {
@@ -310,6 +332,8 @@ run(struct ctl_opts *o)
 		check_arity(&o->cmds[n]);
 		if (ctl_verbs[o->cmds[n].verb].flags & CTL_LOCAL)
 			return run_local(&o->cmds[n], o->n_cmds);
+		if (ctl_verbs[o->cmds[n].verb].flags & CTL_STREAM)
+			return run_stream(o);
 		if (ctl_verbs[o->cmds[n].verb].flags & CTL_FILE)
 			read_lines(&o->cmds[n]);
 		if (o->packet && o->cmds[n].verb == CTL_VERB_TRACE && o->cmds[n].n_args == 2)

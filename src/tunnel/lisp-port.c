@@ -323,6 +323,8 @@ queue_one(struct netdev_lisp *d, const struct pkt *pkt, const struct tx_meta *m)
 	udp[3] = 0;
 	lisp_hdr_write(pkt_push(out, LISP_HDR_SIZE), m->iid);
 	memcpy(pkt_push(out, 8), udp, 8);
+	netdev_tap_outer(&d->up, &(struct netdev_tap_outer){ out->data, out->size, m->v6, &m->src,
+							     &m->dst, ttl, tos });
 	fill_msg(q, m, ttl, tos);
 	d->up.tx_pending = true;
 	if (q->n == PKT_BATCH)
