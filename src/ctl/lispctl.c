@@ -61,7 +61,7 @@ usage(void)
 	printf("usage: lispctl [--rundir=DIR] [--format=text|json] COMMAND [ARG...] [-- COMMAND ...]\n\n"
 	       "Commands:\n");
 	for (int i = 0; i < CTL_N_VERBS; i++)
-		printf("  %-12s %-38s %s\n", ctl_verbs[i].name, ctl_verbs[i].usage, ctl_verbs[i].help);
+		printf("  %-13s %-46s %s\n", ctl_verbs[i].name, ctl_verbs[i].usage, ctl_verbs[i].help);
 	printf("\nCommand options (before the command): --may-exist, --if-exists, --strict\n"
 	       "dump-flows: --no-stats prints flows without counters\n"
 	       "ofproto/trace: --packet=HEX or --pcap=FILE traces that packet (its key from the\n"
@@ -132,9 +132,9 @@ global_option(struct ctl_opts *o, char **argv, int *i)
 	} else if (!strcmp(arg, "--no-stats")) {
 		o->no_stats = true;
 	} else if (!strcmp(arg, "--list-verbs")) {
-		/* For shell completion: every verb, one per line. */
+		/* For shell completion: every verb and its arguments, one per line. */
 		for (int v = 0; v < CTL_N_VERBS; v++)
-			puts(ctl_verbs[v].name);
+			printf("%s\t%s\n", ctl_verbs[v].name, ctl_verbs[v].usage);
 		exit(0);
 	} else if (!strcmp(arg, "--version") || !strcmp(arg, "-V")) {
 		printf("lispctl %s\n", LS_VERSION);
@@ -193,7 +193,8 @@ check_arity(const struct ctl_cmd *c)
 	const struct ctl_verb_info *d = &ctl_verbs[c->verb];
 
 	if (c->help) {
-		printf("usage: lispctl %s %s\n  %s\n", d->name, d->usage, d->help);
+		printf("usage: lispctl %s%s%s\n  %s\n", d->name, *d->usage ? " " : "", d->usage,
+		       d->help);
 		exit(0);
 	}
 	if (c->n_args < d->min_args)
