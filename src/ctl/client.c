@@ -11,6 +11,14 @@
 #include "ctl-proto.h"
 #include "util.h"
 
+/* A connection to the daemon with the bytes received and not yet returned as lines. */
+struct conn {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	volatile sig_atomic_t *stop;  /* Set by a signal: stop waiting. */
+};
+
 static int
 client_connect(const char *path, char *err, size_t err_size)
 {
@@ -48,51 +56,51 @@ send_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-/* Reads one line (the response); NULL if the daemon closed first. */
+/* The next line (malloc'd, without its newline); NULL at the end, on error, or on '*stop'. */
 static char *
-recv_line(int fd)
+conn_line(struct conn *c)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = xmalloc(cap);
-
 	for (;;) {
+		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL, *line;
 		ssize_t n;
-		char *nl;
 
-		if (len + 1 >= cap)
-			buf = xrealloc(buf, cap *= 2);
-		n = recv(fd, buf + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
+		if (nl) {
+			size_t size = (size_t)(nl - c->buf);
+
+			line = xmalloc(size + 1);
+			memcpy(line, c->buf, size);
+			line[size] = '\0';
+			memmove(c->buf, nl + 1, c->len - size - 1);
+			c->len -= size + 1;
+			return line;
+		}
+		if (c->len + 4096 > c->cap)
+			c->buf = xrealloc(c->buf, c->cap = 2 * c->cap + 4096);
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		if (n < 0 && errno == EINTR && !(c->stop && *c->stop))
 			continue;
-		if (n <= 0) {
-			free(buf);
+		if (n <= 0)
 			return NULL;
-		}
-		len += (size_t)n;
-		buf[len] = '\0';
-		if ((nl = memchr(buf, '\n', len))) {
-			*nl = '\0';
-			return buf;
-		}
+		c->len += (size_t)n;
 	}
 }
 
-json_t *
-client_call(const char *sockpath, const char *method, json_t *params, char *err,
-	    size_t err_size, int *code)
+/* Connects, sends the request and reads its answer: the result, or NULL with 'err'. */
+static json_t *
+request(struct conn *c, const char *sockpath, const char *method, json_t *params, char *err,
+	size_t err_size, int *code)
 {
 	json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1, "method", method,
 				"params", params);
 	json_t *resp = NULL, *result = NULL, *error;
 	char *text = json_dumps(req, JSON_COMPACT), *line = NULL;
-	int fd = client_connect(sockpath, err, err_size);
 
 	*code = CTL_ERR_IO;
 	json_decref(req);
-	if (fd < 0)
+	if ((c->fd = client_connect(sockpath, err, err_size)) < 0)
 		goto out;
-	if (!send_all(fd, text, strlen(text)) || !send_all(fd, "\n", 1) ||
-	    !(line = recv_line(fd)) || !(resp = json_loads(line, 0, NULL))) {
+	if (!send_all(c->fd, text, strlen(text)) || !send_all(c->fd, "\n", 1) ||
+	    !(line = conn_line(c)) || !(resp = json_loads(line, 0, NULL))) {
 		snprintf(err, err_size, "lost the connection to lispswitchd at %s", sockpath);
 		goto out;
 	}
@@ -106,10 +114,55 @@ client_call(const char *sockpath, const char *method, json_t *params, char *err,
 	result = json_incref(json_object_get(resp, "result"));
 	*code = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	json_decref(resp);
 	free(line);
 	free(text);
 	return result;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+}
+
+json_t *
+client_call(const char *sockpath, const char *method, json_t *params, char *err,
+	    size_t err_size, int *code)
+{
+	struct conn c = { .fd = -1 };
+	json_t *result = request(&c, sockpath, method, params, err, err_size, code);
+
+	conn_close(&c);
+	return result;
+}
+
+int
+client_stream(const char *sockpath, const char *method, json_t *params,
+	      client_notify_fn *notify, void *arg, volatile sig_atomic_t *stop, char *err,
+	      size_t err_size, int *code)
+{
+	struct conn c = { .fd = -1, .stop = stop };
+	json_t *result = request(&c, sockpath, method, params, err, err_size, code);
+	char *line;
+
+	if (!result) {
+		conn_close(&c);
+		return -1;
+	}
+	json_decref(result);
+	while ((line = conn_line(&c))) {
+		json_t *n = json_loads(line, 0, NULL);
+		const char *m = json_string_value(json_object_get(n, "method"));
+		bool more = m && notify(m, json_object_get(n, "params"), arg);
+
+		json_decref(n);
+		free(line);
+		if (!more)
+			break;
+	}
+	conn_close(&c);
+	return 0;
 }

@@ -240,6 +240,19 @@ print_dump_tables(json_t *out, FILE *f)
 			int_of(t, "matched"));
 }
 
+/* dump-drops: every reason, its count over the bridges asked for, and what it means. */
+static void
+print_drops(json_t *out, FILE *f)
+{
+	size_t i;
+	json_t *r;
+
+	fprintf(f, "%-22s %12s  %s\n", "reason", "packets", "meaning");
+	json_array_foreach(out, i, r)
+		fprintf(f, "%-22s %12lld  %s\n", str_of(r, "reason"), int_of(r, "packets"),
+			str_of(r, "text"));
+}
+
 static void
 print_text(json_t *out, FILE *f)
 {
@@ -257,6 +270,8 @@ static void (*const printers[CTL_N_VERBS])(json_t *, FILE *) = {
 	[CTL_VERB_DUMP_PORTS] = print_dump_ports,
 	[CTL_VERB_FDB_SHOW] = print_fdb,
 	[CTL_VERB_VLOG_LIST] = print_vlog,
+	[CTL_VERB_DUMP_DROPS] = print_drops,
+	[CTL_VERB_METRICS] = print_text,
 };
 
 void

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "ctl-capture.h"
 #include "ctl-proto.h"
 #include "flow-text.h"
 #include "format.h"
@@ -60,11 +61,14 @@ usage(void)
 	printf("usage: lispctl [--rundir=DIR] [--format=text|json] COMMAND [ARG...] [-- COMMAND ...]\n\n"
 	       "Commands:\n");
 	for (int i = 0; i < CTL_N_VERBS; i++)
-		printf("  %-12s %-38s %s\n", ctl_verbs[i].name, ctl_verbs[i].usage, ctl_verbs[i].help);
+		printf("  %-13s %-46s %s\n", ctl_verbs[i].name, ctl_verbs[i].usage, ctl_verbs[i].help);
 	printf("\nCommand options (before the command): --may-exist, --if-exists, --strict\n"
 	       "dump-flows: --no-stats prints flows without counters\n"
 	       "ofproto/trace: --packet=HEX or --pcap=FILE traces that packet (its key from the\n"
 	       "  packet, in_port and tunnel fields from FLOW)\n"
+	       "capture: -w FILE writes pcap (- for stdout), -c N stops after N packets,\n"
+	       "  --seconds S after S seconds, --outer shows a lisp port's encapsulated packets\n"
+	       "Other options: --list-verbs, --version, VERB --help\n"
 	       "Environment: LISPSWITCH_RUNDIR selects the daemon (default %s)\n",
 	       LS_DEFAULT_RUNDIR);
 }
@@ -97,9 +101,7 @@ pcap_first_packet(const char *path)
 	if (pcap_next_ex(p, &h, &data) != 1)
 		die("--pcap %s: no packet in the file", path);
 	hex = xmalloc(2 * (size_t)h->caplen + 1);
-	for (bpf_u_int32 i = 0; i < h->caplen; i++)
-		sprintf(hex + 2 * i, "%02x", data[i]);
-	hex[2 * h->caplen] = '\0';
+	hex_encode(data, h->caplen, hex);
 	pcap_close(p);
 	return hex;
 }
@@ -129,6 +131,11 @@ global_option(struct ctl_opts *o, char **argv, int *i)
 		o->packet = o->packet_buf = pcap_first_packet(option_value(argv, i, "--pcap"));
 	} else if (!strcmp(arg, "--no-stats")) {
 		o->no_stats = true;
+	} else if (!strcmp(arg, "--list-verbs")) {
+		/* For shell completion: every verb and its arguments, one per line. */
+		for (int v = 0; v < CTL_N_VERBS; v++)
+			printf("%s\t%s\n", ctl_verbs[v].name, ctl_verbs[v].usage);
+		exit(0);
 	} else if (!strcmp(arg, "--version") || !strcmp(arg, "-V")) {
 		printf("lispctl %s\n", LS_VERSION);
 		exit(0);
@@ -186,7 +193,8 @@ check_arity(const struct ctl_cmd *c)
 	const struct ctl_verb_info *d = &ctl_verbs[c->verb];
 
 	if (c->help) {
-		printf("usage: lispctl %s %s\n  %s\n", d->name, d->usage, d->help);
+		printf("usage: lispctl %s%s%s\n  %s\n", d->name, *d->usage ? " " : "", d->usage,
+		       d->help);
 		exit(0);
 	}
 	if (c->n_args < d->min_args)
@@ -241,6 +249,21 @@ run_local(const struct ctl_cmd *c, size_t n_cmds)
 	strbuf_uninit(&sb);
 	ofp_flow_spec_uninit(&spec);
 	return 0;
+}
+
+/* capture: alone on its command line, over its own connection. */
+static int
+run_stream(const struct ctl_opts *o)
+{
+	char *sockpath;
+	int status;
+
+	if (o->n_cmds > 1)
+		die("%s: cannot be chained with other commands", ctl_verbs[o->cmds[0].verb].name);
+	sockpath = xasprintf("%s/%s", o->rundir, CTL_SOCKET_NAME);
+	status = ctl_capture(sockpath, o->cmds[0].args, o->cmds[0].n_args, o->json);
+	free(sockpath);
+	return status;
 }
 
 static json_t *
@@ -310,6 +333,8 @@ run(struct ctl_opts *o)
 		check_arity(&o->cmds[n]);
 		if (ctl_verbs[o->cmds[n].verb].flags & CTL_LOCAL)
 			return run_local(&o->cmds[n], o->n_cmds);
+		if (ctl_verbs[o->cmds[n].verb].flags & CTL_STREAM)
+			return run_stream(o);
 		if (ctl_verbs[o->cmds[n].verb].flags & CTL_FILE)
 			read_lines(&o->cmds[n]);
 		if (o->packet && o->cmds[n].verb == CTL_VERB_TRACE && o->cmds[n].n_args == 2)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "capture.h"
 #include "config.h"
 #include "flows.h"
 #include "txn.h"
@@ -118,6 +119,8 @@ static cmd_fn *const handlers[CTL_N_VERBS] = {
 	[CTL_VERB_DUMP_FLOWS] = cmd_dump_flows,
 	[CTL_VERB_DUMP_TABLES] = cmd_dump_tables,
 	[CTL_VERB_TRACE] = cmd_trace,
+	[CTL_VERB_DUMP_DROPS] = cmd_dump_drops,
+	[CTL_VERB_METRICS] = cmd_metrics,
 };
 
 /* Checks one command of the request against the table: verb, arity, argument types. */
@@ -136,11 +139,17 @@ parse_cmd(json_t *j, struct cmd *c, struct rpc_error *err)
 		txn_fail(err, RPC_INVALID_PARAMS, "transact", NULL, "malformed command object");
 		return NULL;
 	}
-	if ((v = ctl_verb_find(verb)) < 0 || !handlers[v]) {
+	if ((v = ctl_verb_find(verb)) < 0) {
 		txn_fail(err, RPC_METHOD_NOT_FOUND, verb, NULL, "unknown command");
 		return NULL;
 	}
 	d = &ctl_verbs[v];
+	if (!handlers[v]) {
+		txn_fail(err, CTL_ERR_USAGE, verb, NULL, "%s",
+			 d->flags & CTL_STREAM ? "runs alone, as its own method, not in a transaction"
+					       : "runs inside lispctl, not in the daemon");
+		return NULL;
+	}
 	c->verb = d->name;
 	c->n_args = json_array_size(args);
 	if (c->n_args < d->min_args || c->n_args > d->max_args) {
@@ -254,7 +263,28 @@ commands_rpc(const char *method, json_t *params, struct rpc_error *err)
 {
 	if (!strcmp(method, "transact"))
 		return transact(params, err);
+	if (!strcmp(method, ctl_verbs[CTL_VERB_CAPTURE].name))
+		return capture_rpc(params, err);
 	txn_fail(err, RPC_METHOD_NOT_FOUND, method, NULL, "unknown method");
+	return NULL;
+}
+
+const struct cfg *
+commands_running(void)
+{
+	return &running;
+}
+
+struct port *
+commands_port_find(const char *name)
+{
+	for (size_t i = 0; i < running.n_bridges; i++) {
+		struct bridge *br = bridge_find(running.bridges[i].name);
+		struct port *port = br ? bridge_port_find(br, name) : NULL;
+
+		if (port)
+			return port;
+	}
 	return NULL;
 }
 

@@ -11,6 +11,7 @@
 #include "rpc.h"
 
 struct cfg;
+struct port;
 
 /* Takes ownership of 'running' (the loaded configuration) and the path to save it to. */
 void commands_init(struct cfg *running, const char *config_path);
@@ -18,6 +19,11 @@ void commands_uninit(void);
 
 /* Saves the running flow tables (after flows expired by themselves). */
 void commands_save_flows(void);
+
+/* The running configuration (bridges in the order they were added). */
+const struct cfg *commands_running(void);
+/* The running port named 'name' on any bridge (a bridge's own port too), or NULL. */
+struct port *commands_port_find(const char *name);
 
 /* The JSON-RPC method handler for the control socket. */
 json_t *commands_rpc(const char *method, json_t *params, struct rpc_error *err);

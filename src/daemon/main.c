@@ -24,6 +24,8 @@
 #include "ctl-proto.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
+#include "metrics-http.h"
 #include "rpc.h"
 #include "util.h"
 
@@ -33,6 +35,8 @@ struct options {
 	const char *log_file;
 	const char *pidfile;   /* NULL: RUNDIR/lispswitchd.pid. */
 	const char *ctl_group; /* Group allowed on the control socket, or NULL. */
+	const char *metrics_listen; /* ADDR:PORT to serve metrics over HTTP on, or NULL. */
+	bool metrics_allow_remote;  /* Let --metrics-listen take a non-loopback address. */
 	bool detach;
 };
 
@@ -46,6 +50,9 @@ usage(void)
 	       "  --pidfile[=FILE]  pidfile (default RUNDIR/" CTL_PIDFILE_NAME ")\n"
 	       "  --detach          run in the background once ready\n"
 	       "  --ctl-group NAME  also let members of group NAME use the control socket\n"
+	       "  --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+	       "                    (loopback only: 127.0.0.1:9100, [::1]:9100)\n"
+	       "  --metrics-allow-remote  let --metrics-listen take any address\n"
 	       "  --version, --help\n",
 	       LS_DEFAULT_RUNDIR, LS_DEFAULT_DBDIR);
 }
@@ -68,6 +75,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "pidfile", optional_argument, NULL, 'p' },
 		{ "detach", no_argument, NULL, 'D' },
 		{ "ctl-group", required_argument, NULL, 'g' },
+		{ "metrics-listen", required_argument, NULL, 'm' },
+		{ "metrics-allow-remote", no_argument, NULL, 'A' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -84,6 +93,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'p': o->pidfile = optarg; break;
 		case 'D': o->detach = true; break;
 		case 'g': o->ctl_group = optarg; break;
+		case 'm': o->metrics_listen = optarg; break;
+		case 'A': o->metrics_allow_remote = true; break;
 		case 'V': printf("lispswitchd %s\n", LS_VERSION); exit(0);
 		case 'h': usage(); exit(0);
 		default:
@@ -222,8 +233,27 @@ ctl_group_id(const char *name)
 }
 
 static void
+produce_metrics(struct strbuf *sb)
+{
+	metrics_write(commands_running(), sb);
+}
+
+/* Metrics over HTTP, if asked for: fatal if the address is refused or taken. */
+static void
+start_metrics(const struct options *o)
+{
+	char err[300];
+
+	if (o->metrics_listen &&
+	    metrics_http_start(o->metrics_listen, o->metrics_allow_remote, produce_metrics, err,
+			       sizeof err) < 0)
+		log_fatal("%s", err);
+}
+
+static void
 tick(int64_t now_ms)
 {
+	metrics_http_run(now_ms);
 	/* Flows that timed out must not come back after a restart. */
 	if (bridge_run(now_ms))
 		commands_save_flows();
@@ -282,11 +312,13 @@ main(int argc, char **argv)
 	load_config(cfgpath);
 	if ((err = rpc_server_start(sockpath, ctl_group_id(o.ctl_group), commands_rpc)) < 0)
 		log_fatal("cannot listen on %s: %s", sockpath, strerror(-err));
+	start_metrics(&o);
 	log_info(MAIN, "lispswitchd %s ready: rundir %s, dbdir %s", LS_VERSION, o.rundir, o.dbdir);
 	ready(notify_fd);
 
 	loop_run(tick);
 
+	metrics_http_stop();
 	rpc_server_stop();
 	bridge_shutdown(true);
 	commands_uninit();

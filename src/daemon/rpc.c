@@ -26,7 +26,13 @@ struct client {
 	char *out;           /* Bytes to send. */
 	size_t out_len;
 	bool closing;        /* Close once 'out' is sent. */
+	bool want_out;       /* EPOLLOUT is being watched. */
+	rpc_stream_gone *gone;  /* A stream's owner, told when the client goes away. */
+	void *gone_arg;
 };
+
+/* Streams never let one client hold more than this much unsent output. */
+#define STREAM_MAX_QUEUED (4 * 1024 * 1024)
 
 static int listen_fd = -1;
 static struct loop_source *listen_src;
@@ -34,6 +40,7 @@ static char *listen_path;
 static rpc_handler *handler;
 static int ctl_group = -1;
 static struct list clients = LIST_INITIALIZER(clients);
+static struct client *current;  /* The client whose request the handler is running. */
 
 /*
  * An error answer. Messages may quote what the client sent, which need not be valid UTF-8 (JSON
@@ -100,6 +107,8 @@ rpc_process_line(const char *line, rpc_handler *h)
 static void
 client_close(struct client *c)
 {
+	if (c->gone)
+		c->gone(c->gone_arg);
 	list_remove(&c->node);
 	loop_remove(c->src);
 	close(c->fd);
@@ -134,7 +143,8 @@ client_flush(struct client *c)
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
 		c->out_len -= (size_t)n;
 	}
-	loop_modify(c->src, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	c->want_out = c->out_len > 0;
+	loop_modify(c->src, EPOLLIN | (c->want_out ? EPOLLOUT : 0));
 	return !(c->closing && !c->out_len);
 }
 
@@ -149,7 +159,9 @@ client_process(struct client *c)
 		char *resp;
 
 		*nl = '\0';
+		current = c;
 		resp = rpc_process_line(c->in, handler);
+		current = NULL;
 		client_queue(c, resp);
 		free(resp);
 		memmove(c->in, c->in + line_len, c->in_len - line_len);
@@ -185,6 +197,59 @@ client_input(void *arg, uint32_t events)
 	}
 	if (!client_flush(c))
 		client_close(c);
+}
+
+struct rpc_stream *
+rpc_stream_open(rpc_stream_gone *gone, void *arg)
+{
+	if (!current || current->gone)
+		return NULL;
+	current->gone = gone;
+	current->gone_arg = arg;
+	return (struct rpc_stream *)current;
+}
+
+/*
+ * Queues a notification line and makes sure the loop will send it. Unless 'force', nothing is
+ * queued (false) while the client has more than STREAM_MAX_QUEUED bytes waiting.
+ */
+static bool
+stream_queue(struct client *c, const char *method, json_t *params, bool force)
+{
+	json_t *n;
+	char *text;
+
+	if (!force && c->out_len > STREAM_MAX_QUEUED) {
+		json_decref(params);
+		return false;
+	}
+	n = json_pack("{s:s, s:s, s:o}", "jsonrpc", "2.0", "method", method, "params", params);
+	text = json_dumps(n, JSON_COMPACT);
+	json_decref(n);
+	client_queue(c, text);
+	free(text);
+	if (!c->want_out) {
+		c->want_out = true;
+		loop_modify(c->src, EPOLLIN | EPOLLOUT);
+	}
+	return true;
+}
+
+bool
+rpc_stream_notify(struct rpc_stream *s, const char *method, json_t *params)
+{
+	return stream_queue((struct client *)s, method, params, false);
+}
+
+void
+rpc_stream_end(struct rpc_stream *s, const char *method, json_t *params)
+{
+	struct client *c = (struct client *)s;
+
+	c->gone = NULL;
+	c->closing = true;
+	/* The last word gets through even to a client that lags behind. */
+	stream_queue(c, method, params, true);
 }
 
 /* Whether user 'uid' (primary group 'gid') is in group 'group'. */

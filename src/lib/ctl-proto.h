@@ -44,11 +44,13 @@ enum {
  * Every verb, with its arity and usage, in one table shared by lispctl (usage, local checks)
  * and lispswitchd (the schema each request is checked against before its handler runs).
  * Flags: CTL_READ verbs only read (they take --format=json); CTL_LOCAL verbs run inside lispctl;
- * CTL_FILE verbs send the lines of a file as arguments.
+ * CTL_FILE verbs send the lines of a file as arguments; CTL_STREAM verbs are a JSON-RPC method
+ * of their own (the verb's name) whose answer is followed by notifications.
  */
 #define CTL_READ 1
 #define CTL_LOCAL 2
 #define CTL_FILE 4       /* The last argument names a file of lines (or - for stdin). */
+#define CTL_STREAM 8     /* Runs alone as its own method, answered by a stream (capture). */
 #define CTL_ARGS_MAX 0xffffffffu
 #define CTL_VERBS(X) \
 	X(ADD_BR, "add-br", 1, 1, 0, "BRIDGE", "create a bridge and its internal port") \
@@ -64,6 +66,8 @@ enum {
 	X(GET, "get", 3, 64, CTL_READ, "Interface PORT COLUMN[:KEY]...", "print columns of PORT") \
 	X(SHOW, "show", 0, 0, CTL_READ, "", "print the bridges and ports") \
 	X(DUMP_PORTS, "dump-ports", 1, 2, CTL_READ, "BRIDGE [PORT]", "print port counters") \
+	X(DUMP_DROPS, "dump-drops", 0, 1, CTL_READ, "[BRIDGE]", \
+	  "print every drop reason with its packet count") \
 	X(FDB_SHOW, "fdb-show", 1, 1, CTL_READ, "BRIDGE", "print the MAC learning table") \
 	X(VLOG_SET, "vlog/set", 2, 2, 0, "CATEGORY|any LEVEL", "set a log level at run time") \
 	X(VLOG_LIST, "vlog/list", 0, 0, CTL_READ, "", "print log levels") \
@@ -78,7 +82,10 @@ enum {
 	X(DUMP_TABLES, "dump-tables", 1, 1, CTL_READ, "BRIDGE", "print flow table statistics") \
 	X(TRACE, "ofproto/trace", 2, 3, CTL_READ, "BRIDGE FLOW [PACKET-HEX]", \
 	  "show what the tables do with a packet") \
-	X(PARSE_FLOW, "parse-flow", 1, 1, CTL_LOCAL, "FLOW", "print FLOW normalised (no daemon)")
+	X(PARSE_FLOW, "parse-flow", 1, 1, CTL_LOCAL, "FLOW", "print FLOW normalised (no daemon)") \
+	X(METRICS, "metrics", 0, 0, CTL_READ, "", "print every counter in Prometheus text format") \
+	X(CAPTURE, "capture", 1, 8, CTL_STREAM, "PORT [-w FILE] [-c N] [--seconds S] [--outer]", \
+	  "record what PORT receives and sends (pcap with -w)")
 
 enum ctl_verb {
 #define CTL_VERB_ENUM(id, name, min, max, flags, usage, help) CTL_VERB_##id,
@@ -90,7 +97,7 @@ enum ctl_verb {
 struct ctl_verb_info {
 	const char *name;
 	unsigned int min_args, max_args;
-	int flags;          /* CTL_READ, CTL_LOCAL. */
+	int flags;          /* CTL_READ, CTL_LOCAL, CTL_FILE, CTL_STREAM. */
 	const char *usage;  /* Arguments, for help and arity errors. */
 	const char *help;   /* One line. */
 };

@@ -101,3 +101,42 @@ str_to_u64(const char *s, uint64_t max, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+void
+hex_encode(const uint8_t *data, size_t size, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < size; i++) {
+		out[2 * i] = digits[data[i] >> 4];
+		out[2 * i + 1] = digits[data[i] & 0xf];
+	}
+	out[2 * size] = '\0';
+}
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+hex_decode(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (; s[0]; s += 2) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (lo < 0 || n == max)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	return (long)n;
+}

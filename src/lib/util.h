@@ -37,4 +37,9 @@ bool str_copy(char *dst, const char *src, size_t size);
 /* Parses a whole decimal or 0x-hex unsigned number no greater than 'max'. */
 bool str_to_u64(const char *s, uint64_t max, uint64_t *out);
 
+/* Writes 'size' bytes as lowercase hex into 'out' (2 * 'size' + 1 chars, NUL-terminated). */
+void hex_encode(const uint8_t *data, size_t size, char *out);
+/* Parses even-length hex 's' into 'out' (room for 'max' bytes); the length, or -1 if bad. */
+long hex_decode(const char *s, uint8_t *out, size_t max);
+
 #endif

@@ -12,6 +12,7 @@
 #define LS_NETDEV_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@
 
 struct pkt;
 struct pkt_batch;
+struct netdev_tap;
 
 struct netdev_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
@@ -40,6 +42,29 @@ struct netdev {
 	 * 'inject', to enter the bridge as if sent by the host, without a trip through the kernel. */
 	const struct netdev *bridge_local;
 	struct pkt_batch *inject;
+	struct netdev_tap *tap;     /* Capture in progress (lispctl capture), or NULL. */
+};
+
+/*
+ * A packet capture attached to a netdev (daemon/capture.c implements it; the datapath only
+ * calls through these). 'packet' sees each packet as the bridge receives it from the port and
+ * hands it to the port; 'outer' sees each encapsulated datagram a layer-3 port gives the kernel
+ * (UDP header onwards, with the addresses and TTL/TOS the kernel is asked to use); 'closed'
+ * tells the capture that the netdev is going away. All run on the datapath thread.
+ */
+struct netdev_tap_outer {
+	const uint8_t *udp;         /* UDP header, LISP header, inner packet. */
+	uint32_t size;
+	bool v6;
+	const struct in6_addr *src; /* v4-mapped for IPv4; unspecified: the kernel's choice. */
+	const struct in6_addr *dst;
+	int ttl, tos;
+};
+
+struct netdev_tap {
+	void (*packet)(struct netdev_tap *tap, struct netdev *dev, const struct pkt *pkt, bool tx);
+	void (*outer)(struct netdev_tap *tap, struct netdev *dev, const struct netdev_tap_outer *o);
+	void (*closed)(struct netdev_tap *tap, struct netdev *dev);
 };
 
 /* What opening a port needs besides its name. */
@@ -90,7 +115,25 @@ netdev_recv(struct netdev *dev, struct pkt_batch *batch)
 static inline void
 netdev_send(struct netdev *dev, const struct pkt *pkt)
 {
+	if (dev->tap)
+		dev->tap->packet(dev->tap, dev, pkt, true);
 	dev->class->send(dev, pkt);
+}
+
+/* Shows a packet received on 'dev' to its capture, if any. */
+static inline void
+netdev_tap_rx(struct netdev *dev, const struct pkt *pkt)
+{
+	if (dev->tap)
+		dev->tap->packet(dev->tap, dev, pkt, false);
+}
+
+/* Shows an encapsulated datagram to the capture on 'dev', if any. */
+static inline void
+netdev_tap_outer(struct netdev *dev, const struct netdev_tap_outer *o)
+{
+	if (dev->tap)
+		dev->tap->outer(dev->tap, dev, o);
 }
 
 static inline void
@@ -103,6 +146,8 @@ netdev_flush(struct netdev *dev)
 static inline void
 netdev_close(struct netdev *dev, bool destroy)
 {
+	if (dev->tap)
+		dev->tap->closed(dev->tap, dev);
 	dev->class->close(dev, destroy);
 }
 

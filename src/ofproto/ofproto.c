@@ -110,6 +110,7 @@ ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch)
 		struct pkt *pkt = batch->pkts[i];
 		struct flow flow;
 
+		netdev_tap_rx(in->netdev, pkt);
 		if (pkt->size < 14) {
 			in->netdev->drops[DROP_RUNT]++;
 			continue;

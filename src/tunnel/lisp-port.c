@@ -440,6 +440,10 @@ queue_one(struct netdev_lisp *d, const struct pkt *pkt, const struct tx_meta *m)
 	udp[3] = 0;
 	lisp_hdr_write(pkt_push(out, LISP_HDR_SIZE), m->iid);
 	memcpy(pkt_push(out, 8), udp, 8);
+	netdev_tap_outer(&d->up, &(struct netdev_tap_outer){ out->data, out->size, m->v6,
+							     hop && IN6_IS_ADDR_UNSPECIFIED(&m->src) ?
+							     &hop->src : &m->src, &m->dst,
+							     ttl, tos });
 	if (hop) {
 		d->up.stats.tx_packets++;
 		d->up.stats.tx_bytes += out->size - 16;

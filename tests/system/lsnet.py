@@ -241,6 +241,7 @@ class Daemon:
         self._stderr_seen = 0
         self._starting = False   # Between start() and reading the pidfile.
         self._ctl_reports = 0
+        self.extra_args = []     # More lispswitchd options, such as --metrics-listen.
         self.env = dict(os.environ,
                         ASAN_OPTIONS=f"detect_leaks=1:abort_on_error=0:log_path={self.dir}/asan",
                         UBSAN_OPTIONS=("print_stacktrace=1:halt_on_error=1:"
@@ -258,7 +259,7 @@ class Daemon:
 
     def start_cmd(self, *extra):
         return [self.daemon_bin, "--rundir", self.rundir, "--dbdir", self.dbdir,
-                "--log-file", self.log, "--detach", *extra]
+                "--log-file", self.log, "--detach", *self.extra_args, *extra]
 
     def start(self):
         """Starts the daemon; raises RuntimeError with its message if it does not start.

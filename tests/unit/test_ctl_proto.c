@@ -36,6 +36,9 @@ static const struct {
 	{ "ofproto/trace", CTL_VERB_TRACE, 2, 3 },
 	{ "trace", CTL_VERB_TRACE, 2, 3 },         /* Short spelling. */
 	{ "parse-flow", CTL_VERB_PARSE_FLOW, 1, 1 },
+	{ "dump-drops", CTL_VERB_DUMP_DROPS, 0, 1 },
+	{ "metrics", CTL_VERB_METRICS, 0, 0 },
+	{ "capture", CTL_VERB_CAPTURE, 1, 8 },
 	{ "", -1, 0, 0 },
 	{ "add", -1, 0, 0 },
 	{ "add-br ", -1, 0, 0 },
@@ -98,7 +101,7 @@ test_table_sane(void **state)
 		assert_true(strlen(v->help) > 0);
 		/* Help is one line, and only known flags are used. */
 		assert_null(strchr(v->help, '\n'));
-		assert_int_equal(v->flags & ~(CTL_READ | CTL_LOCAL | CTL_FILE), 0);
+		assert_int_equal(v->flags & ~(CTL_READ | CTL_LOCAL | CTL_FILE | CTL_STREAM), 0);
 		/* A verb without arguments has no usage text, and vice versa. */
 		assert_int_equal(v->max_args == 0, v->usage[0] == '\0');
 		for (int j = 0; j < i; j++)
@@ -113,7 +116,8 @@ test_read_flags(void **state)
 	static const int reads[] = {
 		CTL_VERB_LIST_BR, CTL_VERB_BR_EXISTS, CTL_VERB_LIST_PORTS, CTL_VERB_GET,
 		CTL_VERB_SHOW, CTL_VERB_DUMP_PORTS, CTL_VERB_FDB_SHOW, CTL_VERB_VLOG_LIST,
-		CTL_VERB_DUMP_FLOWS, CTL_VERB_DUMP_TABLES, CTL_VERB_TRACE,
+		CTL_VERB_DUMP_FLOWS, CTL_VERB_DUMP_TABLES, CTL_VERB_TRACE, CTL_VERB_DUMP_DROPS,
+		CTL_VERB_METRICS,
 	};
 
 	(void)state;

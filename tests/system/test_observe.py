@@ -1,0 +1,149 @@
+"""
+dump-drops and metrics: the counters of the running switch, by reason and in Prometheus text
+format (lispctl metrics and --metrics-listen over HTTP), parsed with prometheus_client's parser
+and checked against dump-ports.
+
+    [vm1] eth0 ==veth== p1 (1) --+
+                                 | br0 (lispswitchd, hv; metrics on 127.0.0.1:9100 in hv)
+    [vm2] eth0 ==veth== p2 (2) --+
+"""
+import json
+
+from prometheus_client.parser import text_string_to_metric_families
+
+import conftest
+import lsnet
+
+FETCH = """
+import sys, urllib.request, urllib.error
+req = urllib.request.Request(sys.argv[1], method=sys.argv[2])
+try:
+    r = urllib.request.urlopen(req, timeout=5)
+    print(r.status, r.headers["Content-Type"]); sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.headers["Content-Type"])
+"""
+
+
+def fetch(ns, url, method="GET"):
+    """An HTTP request from inside namespace 'ns' (the server listens on its loopback only):
+    (status, content type, body)."""
+    out = ns.run(lsnet.PYTHON, "-c", FETCH, url, method).stdout
+    head, _, body = out.partition("\n")
+    status, ctype = head.split(" ", 1)
+    return int(status), ctype, body
+
+
+def samples(text):
+    """{(metric name, frozenset of labels): value} of a Prometheus text exposition."""
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out[(s.name, frozenset(s.labels.items()))] = s.value
+    return out
+
+
+def check_against_dump_ports(d, got):
+    for row in d.ctl_json("dump-ports", "br0"):
+        for direction in ("rx", "tx"):
+            for key in ("packets", "bytes", "dropped", "errors"):
+                labels = frozenset({"bridge": "br0", "port": row["name"],
+                                    "type": "internal" if row["name"] == "br0" else "system"}
+                                   .items())
+                assert got[(f"lispswitch_port_{direction}_{key}_total", labels)] == \
+                    row[direction][key], (row["name"], direction, key)
+        for reason, n in row["drops"].items():
+            labels = frozenset({"bridge": "br0", "port": row["name"], "reason": reason}.items())
+            assert got[("lispswitch_port_drops_total", labels)] == n
+
+
+def no_flow_drops(sw):
+    """Table 0 emptied: vm1's three pings (and its ARP requests) are dropped as no_flow."""
+    sw.d.ctl("del-flows", "br0")
+    sw.vm1.ns.ip("neigh", "replace", sw.vm2.addr, "lladdr", sw.vm2.mac, "dev", "eth0",
+                 "nud", "permanent")
+    sw.vm1.ping(sw.vm2.addr, count=3, wait=0.3)
+
+
+def test_dump_drops(sw):
+    no_flow_drops(sw)
+    rows = {r["reason"]: r for r in sw.d.ctl_json("dump-drops", "br0")}
+    assert rows["no_flow"]["packets"] == 3
+    assert rows["no_flow"]["bridges"] == {"br0": 3}
+    assert rows["no_flow"]["text"] == "no flow matched"
+    assert [r for r, v in rows.items() if v["packets"] and r != "kernel_tx_dropped"] == \
+        ["no_flow"]
+    assert {"mac_evicted", "kernel_rx_dropped", "kernel_tx_dropped", "lisp_no_port"} <= set(rows)
+    # Without a bridge: the sum over all bridges, here the one.
+    assert {r["reason"]: r["packets"] for r in sw.d.ctl_json("dump-drops")} == \
+        {r: v["packets"] for r, v in rows.items()}
+    out = sw.d.ctl("dump-drops")[1].splitlines()
+    assert out[0].split() == ["reason", "packets", "meaning"]
+    assert out[3].split(None, 2) == ["no_flow", "3", "no flow matched"]
+    # dump-ports agrees: the drops are on the input port.
+    assert sw.d.port_stats("br0")["p1"]["drops"]["no_flow"] == 3
+    rc, _, err = sw.d.ctl("dump-drops", "br9", check=False)
+    assert (rc, err) == (1, "lispctl: dump-drops br9: no such bridge\n")
+
+
+def test_metrics_command(sw):
+    sw.vm1.ping(sw.vm2.addr, count=3)
+    no_flow_drops(sw)
+    got = samples(sw.d.ctl("metrics")[1])
+    check_against_dump_ports(sw.d, got)
+    labels = frozenset({"bridge": "br0", "port": "p1", "reason": "no_flow"}.items())
+    assert got[("lispswitch_port_drops_total", labels)] == 3
+    assert got[("lispswitch_mac_entries", frozenset({"bridge": "br0"}.items()))] == 2
+    table0 = frozenset({"bridge": "br0", "table": "0"}.items())
+    assert got[("lispswitch_table_flows", table0)] == 0
+    tables = sw.d.ctl_json("dump-tables", "br0")[0]
+    assert got[("lispswitch_table_lookups_total", table0)] == tables["lookups"]
+    assert got[("lispswitch_table_matched_total", table0)] == tables["matched"]
+
+
+def test_metrics_http(lab):
+    hv = lab.netns("hv")
+    d = lab.daemon(hv, start=False)
+    d.extra_args = ["--metrics-listen", "127.0.0.1:9100"]
+    d.start()
+    vm1 = lab.vm(hv, "vm1", "p1", "10.0.0.1/24")
+    vm2 = lab.vm(hv, "vm2", "p2", "10.0.0.2/24")
+    d.ctl("add-br", "br0")
+    lsnet.attach(d, "br0", vm1, vm2)
+    d.ctl("add-flow", "br0", "table=1,priority=5,ip,actions=drop")
+    assert vm1.ping(vm2.addr, count=3)[:2] == (3, 3)
+    status, ctype, body = fetch(hv, "http://127.0.0.1:9100/metrics")
+    assert (status, ctype) == (200, "text/plain; version=0.0.4; charset=utf-8")
+    got = samples(body)
+    check_against_dump_ports(d, got)
+    flows = {f["table"]: f for f in d.ctl_json("dump-flows", "br0")}
+    packets0 = sum(f["n_packets"] for f in d.ctl_json("dump-flows", "br0") if f["table"] == 0)
+    assert got[("lispswitch_table_flow_packets",
+                frozenset({"bridge": "br0", "table": "0"}.items()))] == packets0 > 0
+    assert got[("lispswitch_table_flows",
+                frozenset({"bridge": "br0", "table": "1"}.items()))] == 1 == len([flows[1]])
+    assert fetch(hv, "http://127.0.0.1:9100/metrics", "HEAD")[:2] == (200, ctype)
+    assert fetch(hv, "http://127.0.0.1:9100/")[0] == 404
+    assert fetch(hv, "http://127.0.0.1:9100/metrics", "POST")[0] == 405
+
+
+def test_metrics_listen_loopback_only(lab):
+    hv = lab.netns("hv")
+    hv.ip("addr", "add", "10.9.0.1/24", "dev", "lo")
+    d = lab.daemon(hv, start=False)
+    d.extra_args = ["--metrics-listen", "10.9.0.1:9100"]
+    try:
+        d.start()
+        raise AssertionError("a non-loopback address was accepted")
+    except lsnet.DaemonStartError as e:
+        assert "--metrics-listen 10.9.0.1:9100: not a loopback address (add " \
+               "--metrics-allow-remote to serve other hosts)" in str(e)
+    d.extra_args.append("--metrics-allow-remote")
+    d.start()
+    assert fetch(hv, "http://10.9.0.1:9100/metrics")[0] == 200
+    d2 = lab.daemon(hv, start=False)
+    d2.extra_args = ["--metrics-listen", "[::1]:9101"]
+    hv.sysctl("net.ipv6.conf.lo.disable_ipv6", 0)
+    d2.start()
+    assert fetch(hv, "http://[::1]:9101/metrics")[0] == 200
+    json.loads(d2.ctl("--format=json", "metrics")[1])   # A JSON string.
