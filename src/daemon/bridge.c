@@ -8,9 +8,7 @@
 
 #include "config.h"
 #include "flows.h"
-#include "lisp-cfg.h"
-#include "lisp-port.h"
-#include "lisp-rx.h"
+#include "bridge-tunnel.h"
 #include "flow.h"
 #include "log.h"
 #include "loop.h"
@@ -25,14 +23,19 @@ static struct bridge **bridges;
 static size_t n_bridges;
 static struct pkt_batch rx_batch;
 
-static void tunnel_rx_closed(struct lisp_rx *rx);
-
 void
 bridge_init(void)
 {
 	for (int i = 0; i < PKT_BATCH; i++)
 		rx_batch.pkts[i] = pkt_alloc();
-	lisp_rx_on_close = tunnel_rx_closed;
+	tunnel_init();
+}
+
+struct bridge **
+bridge_all(size_t *n)
+{
+	*n = n_bridges;
+	return bridges;
 }
 
 struct bridge *
@@ -67,133 +70,8 @@ port_input(void *arg, uint32_t events UNUSED)
 			break;
 		ofproto_receive(ofp, &port->ofport, &rx_batch);
 		ofproto_flush(ofp);
+		tunnel_drain();
 	}
-}
-
-/* --- LISP receive: which lisp port a decapsulated packet belongs to. --- */
-
-/*
- * How well lisp port 'port' matches a packet from the tunnel 't' on UDP port 'udp': -1 if not at
- * all; else exact key and remote count more than "flow", as OVS tells its tunnel ports apart.
- */
-static int
-lisp_match_score(const struct port *port, uint16_t udp, const struct pkt_tunnel *t)
-{
-	const struct lisp_cfg *cfg = lisp_port_cfg(port->ofport.netdev);
-	struct in6_addr src, dst;
-	int score = 0;
-
-	if (cfg->dst_port != udp)
-		return -1;
-	lisp_tunnel_addrs(t, &src, &dst);
-	if (cfg->in_key != LISP_FROM_FLOW) {
-		if ((uint64_t)cfg->in_key != t->id)
-			return -1;
-		score += 2;
-	}
-	if (cfg->remote.set) {
-		if (memcmp(&cfg->remote.addr, &src, sizeof src))
-			return -1;
-		score += 1;
-	}
-	if (cfg->local.set && memcmp(&cfg->local.addr, &dst, sizeof dst))
-		return -1;
-	return score;
-}
-
-/* The best lisp port for a packet; 'first' gets any lisp port on 'udp' (to count drops on). */
-static struct port *
-lisp_demux(uint16_t udp, const struct pkt_tunnel *t, struct port **first)
-{
-	struct port *best = NULL;
-	int best_score = -1;
-
-	for (size_t i = 0; i < n_bridges; i++) {
-		struct ofport *op;
-
-		HMAP_FOR_EACH_SAFE(op, node, &bridges[i]->ofproto.ports) {
-			struct port *port = CONTAINER_OF(op, struct port, ofport);
-			int score;
-
-			if (op->netdev->class != &netdev_lisp_class)
-				continue;
-			if (!*first && lisp_port_cfg(op->netdev)->dst_port == udp)
-				*first = port;
-			score = lisp_match_score(port, udp, t);
-			if (score > best_score) {
-				best = port;
-				best_score = score;
-			}
-		}
-	}
-	return best;
-}
-
-/* Runs the packets gathered for 'port' through its bridge. */
-static void
-tunnel_deliver(struct port *port, struct pkt_batch *sub)
-{
-	struct ofproto *ofp = &port->bridge->ofproto;
-
-	port->ofport.netdev->stats.rx_packets += (uint64_t)sub->count;
-	for (int i = 0; i < sub->count; i++)
-		port->ofport.netdev->stats.rx_bytes += sub->pkts[i]->size;
-	ofproto_receive(ofp, &port->ofport, sub);
-	ofproto_flush(ofp);
-	sub->count = 0;
-}
-
-static void
-tunnel_input(void *arg, uint32_t events UNUSED)
-{
-	struct lisp_rx *rx = arg;
-	uint16_t udp = lisp_rx_port(rx);
-
-	for (int round = 0; round < RX_BATCHES_PER_WAKE; round++) {
-		uint64_t drops[N_DROP_REASONS] = { 0 };
-		struct port *first = NULL, *cur = NULL;
-		struct pkt_batch sub = { .count = 0 };
-
-		rx_batch.count = 0;
-		if (lisp_rx_recv(rx, &rx_batch, drops) == 0)
-			break;
-		for (int i = 0; i < rx_batch.count; i++) {
-			struct port *port = lisp_demux(udp, &rx_batch.pkts[i]->tun, &first);
-
-			if (!port) {
-				drops[DROP_LISP_NO_PORT]++;
-				continue;
-			}
-			if (lisp_port_cfg(port->ofport.netdev)->ttl < 0)
-				lisp_rx_lower_ttl(rx_batch.pkts[i]);
-			if (port != cur && sub.count)
-				tunnel_deliver(cur, &sub);
-			cur = port;
-			sub.pkts[sub.count++] = rx_batch.pkts[i];
-		}
-		if (sub.count)
-			tunnel_deliver(cur, &sub);
-		if (!first)
-			lisp_demux(udp, &(struct pkt_tunnel){ 0 }, &first);
-		for (int r = 0; first && r < N_DROP_REASONS; r++)
-			first->ofport.netdev->drops[r] += drops[r];
-	}
-}
-
-static void
-tunnel_rx_closed(struct lisp_rx *rx)
-{
-	loop_remove(*lisp_rx_user(rx));
-	*lisp_rx_user(rx) = NULL;
-}
-
-/* Watches every receiver that lisp ports opened and the loop does not know yet. */
-static void
-tunnel_rx_sync(void)
-{
-	for (struct lisp_rx *rx = lisp_rx_next(NULL); rx; rx = lisp_rx_next(rx))
-		if (!*lisp_rx_user(rx))
-			*lisp_rx_user(rx) = loop_add(lisp_rx_fd(rx), EPOLLIN, tunnel_input, rx);
 }
 
 /* A port of the new configuration, opened but not yet part of any bridge. */
@@ -384,6 +262,8 @@ install_pending(struct pending_port *pp)
 	if (!pp->cfg) {
 		br = xcalloc(1, sizeof *br);
 		ofproto_init(&br->ofproto, pp->bridge);
+		br->ofproto.local_hook = tunnel_intercept;
+		br->ofproto.local_aux = br;
 		bridges = xrealloc(bridges, (n_bridges + 1) * sizeof *bridges);
 		bridges[n_bridges++] = br;
 		br->local = port_create(br, NULL, OFPP_LOCAL, pp->netdev);
@@ -477,6 +357,7 @@ bridge_shutdown(bool destroy)
 	n_bridges = 0;
 	for (int i = 0; i < PKT_BATCH; i++)
 		pkt_free(rx_batch.pkts[i]);
+	tunnel_uninit();
 }
 
 bool

@@ -51,6 +51,8 @@ void bridge_shutdown(bool destroy);
 bool bridge_run(int64_t now_ms);
 
 struct bridge *bridge_find(const char *name);
+/* Every running bridge: an array of '*n'. */
+struct bridge **bridge_all(size_t *n);
 struct port *bridge_port_find(const struct bridge *br, const char *name);
 
 /* Read-side views for the control socket. */

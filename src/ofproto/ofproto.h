@@ -38,6 +38,10 @@ struct ofproto {
 	struct emc_entry *emc;          /* Exact-match cache of table 0 lookups. */
 	struct pkt *scratch;            /* For packets the datapath makes (ICMP, fragments). */
 	struct xlate_output *xouts;     /* Outputs of the packet being translated. */
+	/* Offered every frame output to the internal port before the host gets it; true if it
+	 * took the frame (the bridge takes tunnel packets addressed to the host itself). */
+	bool (*local_hook)(void *aux, const struct pkt *pkt);
+	void *local_aux;
 	uint64_t emc_hits, emc_misses;
 };
 

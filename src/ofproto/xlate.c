@@ -163,6 +163,13 @@ emit(struct xlate_ctx *ctx, const struct xlate_output *o)
 		if (too_big(ctx, o->port))
 			return;
 	}
+	if (o->port->ofp_port == OFPP_LOCAL && ctx->ofp->local_hook &&
+	    ctx->ofp->local_hook(ctx->ofp->local_aux, ctx->pkt)) {
+		/* Taken on its way to the host: counted as sent there, which it is, in effect. */
+		o->port->netdev->stats.tx_packets++;
+		o->port->netdev->stats.tx_bytes += ctx->pkt->size;
+		return;
+	}
 	netdev_send(o->port->netdev, ctx->pkt);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "csum.h"
+#include "lisp-cfg.h"
 #include "lisp-dp.h"
 #include "util.h"
 
@@ -34,11 +35,6 @@ struct lisp_rx {
 	uint8_t cmsg[PKT_BATCH][CMSG_SIZE];
 };
 
-/* The outer header fields decapsulation needs, from the control messages. */
-struct outer {
-	struct in6_addr dst;
-	int tos, ttl;
-};
 
 static struct lisp_rx *receivers;
 void (*lisp_rx_on_close)(struct lisp_rx *rx);
@@ -119,6 +115,16 @@ lisp_rx_put(struct lisp_rx *rx)
 }
 
 struct lisp_rx *
+lisp_rx_find(uint16_t port)
+{
+	struct lisp_rx *rx;
+
+	for (rx = receivers; rx && rx->port != port; rx = rx->next)
+		continue;
+	return rx;
+}
+
+struct lisp_rx *
 lisp_rx_next(struct lisp_rx *prev)
 {
 	return prev ? prev->next : receivers;
@@ -143,10 +149,11 @@ lisp_rx_port(const struct lisp_rx *rx)
 }
 
 static void
-read_cmsgs(struct msghdr *mh, struct outer *o)
+read_cmsgs(struct msghdr *mh, struct lisp_outer *o)
 {
-	memset(o, 0, sizeof *o);
 	o->ttl = 255;
+	o->tos = 0;
+	memset(&o->dst, 0, sizeof o->dst);
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		const void *data = CMSG_DATA(c);
 
@@ -181,7 +188,7 @@ ipv4_fix_csum(uint8_t *ip)
 /* RFC 6040, normal mode: CE in the outer header is copied in (refused if the inner is
  * Not-ECT). */
 static bool
-inner_ecn(uint8_t *ip, const struct outer *o)
+inner_ecn(uint8_t *ip, const struct lisp_outer *o)
 {
 	bool v4 = (ip[0] >> 4) == 4;
 	int ecn = v4 ? ip[1] & 3 : (ip[1] >> 4) & 3;
@@ -227,10 +234,8 @@ set_tunnel(struct pkt_tunnel *t, const struct in6_addr *src, const struct in6_ad
 	}
 }
 
-/* Turns the datagram in 'pkt' into the Ethernet frame the bridge sees; false with '*why'. */
-static bool
-decap(struct pkt *pkt, const struct sockaddr_in6 *src, const struct outer *o,
-      enum drop_reason *why)
+bool
+lisp_rx_decap(struct pkt *pkt, const struct lisp_outer *o, enum drop_reason *why)
 {
 	struct lisp_hdr hdr;
 	uint32_t inner;
@@ -250,7 +255,7 @@ decap(struct pkt *pkt, const struct sockaddr_in6 *src, const struct outer *o,
 	memcpy(eth + 6, lisp_fake_mac, 6);
 	eth[12] = (uint8_t)(type >> 8);
 	eth[13] = (uint8_t)type;
-	set_tunnel(&pkt->tun, &src->sin6_addr, &o->dst, hdr.flags & LISP_F_I ? hdr.iid : 0);
+	set_tunnel(&pkt->tun, &o->src, &o->dst, hdr.flags & LISP_F_I ? hdr.iid : 0);
 	pkt->tun.ttl = (uint8_t)o->ttl;
 	return true;
 }
@@ -279,11 +284,12 @@ lisp_rx_recv(struct lisp_rx *rx, struct pkt_batch *batch, uint64_t drops[N_DROP_
 		int j = batch->count + i;
 		struct pkt *pkt = batch->pkts[j];
 		enum drop_reason why;
-		struct outer o;
+		struct lisp_outer o;
 
 		pkt->size = rx->msgs[i].msg_len;
+		o.src = rx->src[i].sin6_addr;
 		read_cmsgs(&rx->msgs[i].msg_hdr, &o);
-		if (!decap(pkt, &rx->src[i], &o, &why)) {
+		if (!lisp_rx_decap(pkt, &o, &why)) {
 			drops[why]++;
 			continue;
 		}
@@ -293,4 +299,67 @@ lisp_rx_recv(struct lisp_rx *rx, struct pkt_batch *batch, uint64_t drops[N_DROP_
 	}
 	batch->count = k;
 	return n;
+}
+
+/* Checks the UDP checksum like the kernel: zero means none (over IPv6 too, RFC 6935). */
+static bool
+udp_csum_ok(const struct pkt *pkt, const uint8_t *ip, const uint8_t *udp, uint32_t size)
+{
+	uint8_t pseudo[8] = { 0, 0, (uint8_t)(size >> 8), (uint8_t)size, 0, 0, 0, IPPROTO_UDP };
+	uint32_t acc;
+
+	if ((!udp[6] && !udp[7]) ||
+	    (pkt->vnet.flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)))
+		return true;
+	acc = (ip[0] >> 4) == 4 ? csum_partial(ip + 12, 8, 0) : csum_partial(ip + 8, 32, 0);
+	acc = csum_partial(pseudo, 8, acc);
+	return csum_fold(csum_partial(udp, size, acc)) == 0;
+}
+
+static bool
+parse_ip(const uint8_t *ip, uint32_t room, struct lisp_outer *o, uint32_t *hdr, uint32_t *len)
+{
+	if ((ip[0] >> 4) == 4) {
+		if (room < 28 || ip[0] != 0x45 || ip[9] != IPPROTO_UDP || (ip[6] & 0x3f) || ip[7] ||
+		    csum_fold(csum_partial(ip, 20, 0)))
+			return false;
+		*hdr = 20;
+		*len = (uint32_t)(ip[2] << 8 | ip[3]);
+		lisp_v4_mapped(&o->src, 0);
+		memcpy(&o->src.s6_addr[12], ip + 12, 4);
+		lisp_v4_mapped(&o->dst, 0);
+		memcpy(&o->dst.s6_addr[12], ip + 16, 4);
+		o->tos = ip[1];
+		o->ttl = ip[8];
+		return *len >= 28 && *len <= room;
+	}
+	if ((ip[0] >> 4) != 6 || room < 48 || ip[6] != IPPROTO_UDP)
+		return false;
+	*hdr = 40;
+	*len = 40u + (uint32_t)(ip[4] << 8 | ip[5]);
+	memcpy(&o->src, ip + 8, 16);
+	memcpy(&o->dst, ip + 24, 16);
+	o->tos = (ip[0] & 0x0f) << 4 | ip[1] >> 4;
+	o->ttl = ip[7];
+	return *len >= 48 && *len <= room;
+}
+
+bool
+lisp_rx_parse_frame(const struct pkt *pkt, struct lisp_outer *o, uint16_t *udp, uint32_t *payload)
+{
+	const uint8_t *ip = pkt->data + 14, *u;
+	uint32_t hdr, len, ulen;
+
+	if (pkt->size < 14 + 28 || pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+	    !((pkt->data[12] == 0x08 && pkt->data[13] == 0x00) ||
+	      (pkt->data[12] == 0x86 && pkt->data[13] == 0xdd)) ||
+	    !parse_ip(ip, pkt->size - 14, o, &hdr, &len))
+		return false;
+	u = ip + hdr;
+	ulen = (uint32_t)(u[4] << 8 | u[5]);
+	if (ulen != len - hdr || !udp_csum_ok(pkt, ip, u, ulen))
+		return false;
+	*udp = (uint16_t)(u[2] << 8 | u[3]);
+	*payload = 14 + hdr + 8;
+	return true;
 }

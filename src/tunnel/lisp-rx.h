@@ -17,6 +17,12 @@
 
 struct lisp_rx;
 
+/* What decapsulation needs of the outer headers (addresses v4-mapped for IPv4). */
+struct lisp_outer {
+	struct in6_addr src, dst;
+	int tos, ttl;
+};
+
 /*
  * The receiver for UDP 'port', shared by every lisp port on it: the first get opens it, the last
  * put closes it. NULL with '*err' (-errno) if the socket cannot be bound.
@@ -38,6 +44,26 @@ extern void (*lisp_rx_on_close)(struct lisp_rx *rx);
  * in 'drops' by reason. Returns the number of datagrams read (accepted or not): 0 when none wait.
  */
 int lisp_rx_recv(struct lisp_rx *rx, struct pkt_batch *batch, uint64_t drops[N_DROP_REASONS]);
+
+/*
+ * Turns the UDP payload in 'pkt' (LISP header, inner packet) that came with outer headers 'o'
+ * into the Ethernet frame the bridge sees, with its tunnel metadata; false with '*why' if the
+ * datagram is refused. Used for datagrams from the receivers' sockets and for those the bridge
+ * takes on their way to the host (see bridge.c).
+ */
+bool lisp_rx_decap(struct pkt *pkt, const struct lisp_outer *o, enum drop_reason *why);
+
+/*
+ * Whether Ethernet frame 'pkt' is a whole UDP datagram over IPv4 (no options, not a fragment)
+ * or IPv6 (no extension headers) with valid lengths and checksums, as the kernel would accept
+ * it. If so fills 'o' (addresses, TOS, TTL), '*udp' (the destination port) and '*payload' (the
+ * offset of the UDP payload in the frame).
+ */
+bool lisp_rx_parse_frame(const struct pkt *pkt, struct lisp_outer *o, uint16_t *udp,
+			 uint32_t *payload);
+
+/* The open receiver for UDP 'port', or NULL. */
+struct lisp_rx *lisp_rx_find(uint16_t port);
 
 /*
  * RFC 9300 section 5.3: lowers the inner TTL of decapsulated 'pkt' to the outer one. Only for

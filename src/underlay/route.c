@@ -92,6 +92,7 @@ transact(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 struct route_ctx {
 	struct route_hop *hop;
 	int family;
+	int type;               /* rtm_type of the answer (RTN_LOCAL for our own addresses). */
 };
 
 static int
@@ -129,6 +130,7 @@ route_cb(const struct nlmsghdr *nlh, void *data)
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 	ctx->family = rtm->rtm_family;
+	ctx->type = rtm->rtm_type;
 	return mnl_attr_parse(nlh, sizeof *rtm, route_attr, ctx);
 }
 
@@ -160,12 +162,13 @@ neigh_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 static int
-lookup_route(const struct in6_addr *dst, struct route_hop *hop)
+lookup_route(const struct in6_addr *dst, struct route_hop *hop, int *type)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct route_ctx ctx = { hop, family_of(dst) };
+	struct route_ctx ctx = { hop, family_of(dst), 0 };
 	struct rtmsg *rtm;
+	int err;
 
 	nlh->nlmsg_type = RTM_GETROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -173,7 +176,9 @@ lookup_route(const struct in6_addr *dst, struct route_hop *hop)
 	rtm->rtm_family = (uint8_t)ctx.family;
 	rtm->rtm_dst_len = is_v4(dst) ? 32 : 128;
 	mnl_attr_put(nlh, RTA_DST, is_v4(dst) ? 4 : 16, addr_bytes(dst));
-	return transact(nlh, route_cb, &ctx);
+	err = transact(nlh, route_cb, &ctx);
+	*type = ctx.type;
+	return err;
 }
 
 static int
@@ -200,13 +205,44 @@ route_lookup(const struct in6_addr *dst, struct route_hop *hop)
 {
 	int err;
 
+	int type;
+
 	memset(hop, 0, sizeof *hop);
 	hop->nexthop = *dst;
-	if ((err = lookup_route(dst, hop)))
+	if ((err = lookup_route(dst, hop, &type)))
 		return err;
 	if (!hop->oif)
 		return -ENETUNREACH;
 	return lookup_neigh(hop);
+}
+
+#define LOCAL_CACHE_SIZE 16
+#define LOCAL_CACHE_MS 1000
+
+bool
+route_is_local(const struct in6_addr *a)
+{
+	static struct {
+		struct in6_addr addr;
+		bool local;
+		int64_t expires_ms;
+	} cache[LOCAL_CACHE_SIZE];
+	int64_t now = time_msec();
+	size_t oldest = 0;
+	struct route_hop hop;
+	int type = 0;
+
+	for (size_t i = 0; i < LOCAL_CACHE_SIZE; i++) {
+		if (cache[i].expires_ms > now && !memcmp(&cache[i].addr, a, sizeof *a))
+			return cache[i].local;
+		if (cache[i].expires_ms < cache[oldest].expires_ms)
+			oldest = i;
+	}
+	memset(&hop, 0, sizeof hop);
+	cache[oldest].addr = *a;
+	cache[oldest].local = lookup_route(a, &hop, &type) == 0 && type == RTN_LOCAL;
+	cache[oldest].expires_ms = now + LOCAL_CACHE_MS;
+	return cache[oldest].local;
 }
 
 void

@@ -27,6 +27,12 @@ struct route_hop {
  */
 int route_lookup(const struct in6_addr *dst, struct route_hop *hop);
 
+/*
+ * Whether 'a' (v4-mapped for IPv4) is an address of this host, as the kernel's local routing
+ * table says. Answers are remembered for a second, so this is cheap enough per packet.
+ */
+bool route_is_local(const struct in6_addr *a);
+
 /* Closes the netlink socket (it is opened on first use). */
 void route_close(void);
 
