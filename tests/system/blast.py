@@ -6,6 +6,9 @@ blast: sends a prebuilt list of packets fast, bounded in count and time, and pri
     blast.py udp DST FILE [BURST PAUSE_MS MAX_SECONDS]     UDP payloads to DST:4341 from 4341,
                                                            through a raw socket (checksum 0)
 
+    blast.py macflood IFNAME COUNT DSTMAC [MAX_SECONDS]     COUNT frames from COUNT different
+                                                           source MACs, as fast as it can
+
 FILE holds records of a 4-byte big-endian length and that many bytes. Every BURST packets the
 sender sleeps PAUSE_MS, so that the receiver's rings never overflow (a lost packet would make
 the exact counts meaningless); it stops after MAX_SECONDS whatever is left.
@@ -28,7 +31,29 @@ def records(path):
         off += 4 + n
 
 
+def macflood(ifname, count, dst, max_s):
+    """Frames of 60 bytes, source 02:00:NN:NN:NN:NN for NN.. = 0 to 'count' - 1, ethertype
+    0x88b5 (local experimental, so that no stack on the way acts on them)."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    head, tail = bytes.fromhex(dst.replace(":", "")) + b"\x02\x00", b"\x88\xb5" + bytes(46)
+    sent, failed = 0, collections.Counter()
+    deadline = time.monotonic() + max_s
+    for i in range(count):
+        if i % 4096 == 0 and time.monotonic() > deadline:
+            break
+        try:
+            s.send(head + i.to_bytes(4, "big") + tail)
+            sent += 1
+        except OSError as e:
+            failed[errno.errorcode.get(e.errno, str(e.errno))] += 1
+    print(json.dumps({"sent": sent, "failed": failed}))
+
+
 def main(argv):
+    if argv[1] == "macflood":
+        macflood(argv[2], int(argv[3]), argv[4], float(argv[5]) if len(argv) > 5 else 50.0)
+        return
     kind, target, path = argv[1:4]
     burst, pause_ms, max_s = (int(argv[4]), float(argv[5]), float(argv[6])) if len(argv) > 6 \
         else (64, 2.0, 50.0)

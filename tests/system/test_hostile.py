@@ -208,6 +208,11 @@ def link_stat(ns, ifname, key):
     return int(ns.run("cat", f"/sys/class/net/{ifname}/statistics/{key}").stdout)
 
 
+def asan(pid):
+    """Whether the daemon is a sanitizer build, whose quarantine keeps freed memory resident."""
+    return "libasan" in open(f"/proc/{pid}/maps").read()
+
+
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
@@ -405,7 +410,7 @@ def test_hostile_traffic_is_counted_and_harmless(lab, tmp_path):
     for hv in (t.hv1, t.hv2):
         assert hv.d.running()
         grown = rss_kib(hv.d.pid) - rss0[hv]
-        assert grown < RSS_BOUND_KIB, f"{hv.label}: RSS grew {grown} KiB"
+        assert grown < RSS_BOUND_KIB * (8 if asan(hv.d.pid) else 1), f"{hv.label}: RSS grew {grown} KiB"
     fate_c = dict(drops_c, kernel=n_c - sum(drops_c.values()))
     print(f"hostile: A {n_a} {fate_a}, B {n_b} {fate_b}, C {n_c} {fate_c}, "
           f"hv2 lisp0 drops {hv2_drops}, RSS growth {[rss_kib(hv.d.pid) - rss0[hv] for hv in (t.hv1, t.hv2)]} KiB")

@@ -66,6 +66,11 @@ def answers_list_br(d, timeout=2.0):
     return time.monotonic() - t0
 
 
+def asan(pid):
+    """Whether the daemon is a sanitizer build, whose quarantine keeps freed memory resident."""
+    return "libasan" in open(f"/proc/{pid}/maps").read()
+
+
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
@@ -163,7 +168,7 @@ def test_oversize_request_refused_others_served(sw, newline):
     assert resp == {"jsonrpc": "2.0", "id": None,
                     "error": {"code": -32600, "message": "request: larger than 1 MiB"}}
     answers_list_br(d)
-    assert rss_kib(d.pid) - rss0 < 8 * 1024
+    assert rss_kib(d.pid) - rss0 < (64 if asan(d.pid) else 8) * 1024
 
 
 def test_just_under_the_bound_is_parsed(sw):
@@ -268,4 +273,4 @@ def test_client_that_never_reads(sw):
     finally:
         s.close()
     print(f"never-reading client: {sent // len(req)} requests sent, RSS grew {grown} KiB")
-    assert grown < 16 * 1024, f"RSS grew by {grown} KiB with {sent // len(req)} requests queued"
+    assert grown < (64 if asan(d.pid) else 16) * 1024, f"RSS grew by {grown} KiB with {sent // len(req)} requests queued"
