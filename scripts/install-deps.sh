@@ -10,6 +10,7 @@ libjansson-dev libmnl-dev libcmocka-dev liburcu-dev libpcap-dev libssl-dev
 python3-pytest python3-scapy tshark
 iproute2 iputils-ping ethtool tcpdump procps valgrind
 openvswitch-common
+clang-tidy cppcheck
 "
 if [ "${1:-}" = bench ]; then
 	PACKAGES="$PACKAGES iperf3 openvswitch-switch python3-matplotlib linux-perf"

@@ -18,22 +18,6 @@ RSS_BOUND_KIB = 16 * 1024
 BLAST = lsnet.REPO / "tests/system/blast.py"
 
 
-def asan(pid):
-    """Whether the daemon is a sanitizer build, whose quarantine keeps freed memory resident."""
-    return "libasan" in open(f"/proc/{pid}/maps").read()
-
-
-def rss_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
-def link_stat(ns, ifname, key):
-    return int(ns.run("cat", f"/sys/class/net/{ifname}/statistics/{key}").stdout)
-
-
 def test_mac_flood(lab):
     """vm1 sends 1,000,000 frames from as many source MACs, as fast as one Python sender can,
     while vm2 pings vm3 (200 echoes, 20 ms apart). The ping loses nothing; every frame vm1 sent
@@ -47,9 +31,9 @@ def test_mac_flood(lab):
     lsnet.attach(d, "br0", *vms)
     vm1, vm2, vm3 = vms
     assert vm2.ping(vm3.addr, count=2, interval=0.1)[:2] == (2, 2)
-    rss0 = rss_kib(d.pid)
+    rss0 = lsnet.rss_kib(d.pid)
     p1_0 = d.port_stats("br0")["p1"]
-    tx0 = link_stat(vm1.ns, "eth0", "tx_packets")
+    tx0 = lsnet.link_stat(vm1.ns, "eth0", "tx_packets")
     t0 = time.monotonic()
     ping = lab.popen(lsnet.Vm.ping_argv(vm3.addr, count=200, interval=0.02), ns=vm2.ns)
     flood = lab.popen([lsnet.PYTHON, BLAST, "macflood", "eth0", FLOOD, vm1.mac, 50], ns=vm1.ns)
@@ -58,7 +42,7 @@ def test_mac_flood(lab):
     out, _ = ping.communicate(timeout=30)
     assert result["sent"] == FLOOD, result
     assert lsnet.parse_ping(out) == (200, 200), out
-    sent = link_stat(vm1.ns, "eth0", "tx_packets") - tx0
+    sent = lsnet.link_stat(vm1.ns, "eth0", "tx_packets") - tx0
 
     def counted():
         p1 = d.port_stats("br0")["p1"]
@@ -67,11 +51,11 @@ def test_mac_flood(lab):
     rx, dropped = counted()
     assert rx + dropped == sent
     fdb = d.ctl_json("fdb/show", "br0")
-    grown = rss_kib(d.pid) - rss0
+    grown = lsnet.rss_kib(d.pid) - rss0
     print(f"macflood: {FLOOD} frames in {elapsed:.1f} s, p1 rx {rx}, ring drops {dropped}, "
           f"fdb {len(fdb)} entries, RSS +{grown} KiB")
     assert len(fdb) == FDB_MAX
-    assert grown < RSS_BOUND_KIB * (4 if asan(d.pid) else 1)
+    assert grown < RSS_BOUND_KIB * (4 if lsnet.sanitized(d.pid) else 1)
     assert d.running()
     assert vm2.ping(vm3.addr, count=3, interval=0.1)[:2] == (3, 3)
     macs = {e["mac"] for e in d.ctl_json("fdb/show", "br0")}

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import time
 
-import lsnet
 
 ITERATIONS = 1000
 TIME_BOUND = 240          # Seconds for the whole loop; measured: see docs/robustness.md.

@@ -66,18 +66,6 @@ def answers_list_br(d, timeout=2.0):
     return time.monotonic() - t0
 
 
-def asan(pid):
-    """Whether the daemon is a sanitizer build, whose quarantine keeps freed memory resident."""
-    return "libasan" in open(f"/proc/{pid}/maps").read()
-
-
-def rss_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 _AS_USER = """
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -155,7 +143,7 @@ def test_oversize_request_refused_others_served(sw, newline):
     "request: larger than 1 MiB", then the connection closes; meanwhile and afterwards other
     clients are answered and the daemon's RSS grows by less than 8 MiB."""
     d = sw.d
-    rss0 = rss_kib(d.pid)
+    rss0 = lsnet.rss_kib(d.pid)
     big = b'{"jsonrpc":"2.0","id":1,"method":"transact","params":["' + b"a" * (MIB + 65536)
     big += b'"]}' + (b"\n" if newline else b"")
     with connect(d, timeout=10) as s:
@@ -168,7 +156,7 @@ def test_oversize_request_refused_others_served(sw, newline):
     assert resp == {"jsonrpc": "2.0", "id": None,
                     "error": {"code": -32600, "message": "request: larger than 1 MiB"}}
     answers_list_br(d)
-    assert rss_kib(d.pid) - rss0 < (64 if asan(d.pid) else 8) * 1024
+    assert lsnet.rss_kib(d.pid) - rss0 < (64 if lsnet.sanitized(d.pid) else 8) * 1024
 
 
 def test_just_under_the_bound_is_parsed(sw):
@@ -252,7 +240,7 @@ def test_client_that_never_reads(sw):
     Meanwhile other clients and ping are served, and the daemon's RSS grows by less than
     16 MiB while that client holds its answers."""
     d = sw.d
-    rss0 = rss_kib(d.pid)
+    rss0 = lsnet.rss_kib(d.pid)
     req = b'{"jsonrpc":"2.0","id":1,"method":"transact","params":[{"verb":"show"}]}\n'
     s = connect(d)
     s.setblocking(False)
@@ -269,7 +257,7 @@ def test_client_that_never_reads(sw):
                     break
         assert sw.vm1.ping(sw.vm2.addr, count=5, interval=0.05)[:2] == (5, 5)
         answers_list_br(d, timeout=1.0)
-        grown = rss_kib(d.pid) - rss0
+        grown = lsnet.rss_kib(d.pid) - rss0
     finally:
         s.close()
     print(f"never-reading client: {sent // len(req)} requests sent, RSS grew {grown} KiB")
