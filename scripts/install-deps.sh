@@ -11,6 +11,7 @@ python3-pytest python3-scapy tshark
 iproute2 iputils-ping ethtool tcpdump procps valgrind
 openvswitch-common
 python3-prometheus-client mandoc man-db groff-base systemd bash-completion
+clang-tidy cppcheck
 "
 if [ "${1:-}" = bench ]; then
 	PACKAGES="$PACKAGES iperf3 openvswitch-switch python3-matplotlib linux-perf"

@@ -52,7 +52,7 @@ error_response(json_t *id, int code, const char *message)
 	char clean[600];
 	size_t i;
 
-	for (i = 0; message[i] && i < sizeof clean - 1; i++)
+	for (i = 0; i < sizeof clean - 1 && message[i]; i++)
 		clean[i] = message[i] >= 0x20 && message[i] < 0x7f ? message[i] : '?';
 	clean[i] = '\0';
 	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id ? id : json_null(),

@@ -183,6 +183,25 @@ def snmp_counter(ns, group, key):
     return int(dict(zip(lines[0][1:], lines[1][1:]))[key])
 
 
+def link_stat(ns, ifname, key):
+    """One counter of /sys/class/net/IFNAME/statistics ('tx_packets'...) in namespace 'ns'."""
+    return int(ns.run("cat", f"/sys/class/net/{ifname}/statistics/{key}").stdout)
+
+
+def rss_kib(pid):
+    """Resident set size of process 'pid', in KiB."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise ValueError(f"no VmRSS for pid {pid}")
+
+
+def sanitized(pid):
+    """Whether process 'pid' runs with ASan, whose quarantine keeps freed memory resident (so
+    RSS bounds must allow for it)."""
+    return "libasan" in open(f"/proc/{pid}/maps").read()
+
+
 def veth(ns_a, name_a, ns_b, name_b):
     """A veth pair from 'name_a' in namespace 'ns_a' to 'name_b' in 'ns_b' (both left down)."""
     ns_a.ip("link", "add", name_a, "type", "veth", "peer", "name", name_b, "netns", ns_b.name)
