@@ -26,10 +26,11 @@ deps:
 install: all
 	meson install -C $(BUILD) --no-rebuild
 
-# Every test: the fuzz corpora replayed (clang build), unit and system tests on the normal build
-# and on the ASan+UBSan build.
+# Every test: static analysis, the fuzz targets (corpora replayed; 60 s of fuzzing each in CI),
+# unit and system tests on the normal build and on the ASan+UBSan build.
 test: deps
 	$(MAKE) all
+	$(MAKE) lint
 	$(MAKE) fuzz-ci
 	$(MAKE) unit-test BUILDDIR=$(BUILD)
 	$(MAKE) system-test BUILDDIR=$(BUILD)

@@ -23,17 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct pkt *pkt, *scratch, *out;
 
-/* xlate.c's l3_size(): the size of the IP packet, or of each segment a GSO packet becomes. */
-static uint32_t
-xlate_l3_size(const struct pkt *p, uint32_t l3)
-{
-	uint32_t l4 = p->vnet.csum_start;
-
-	if (p->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE || p->size < l4 + 20)
-		return p->size - l3;
-	return l4 + (uint32_t)(p->data[l4 + 12] >> 4) * 4 - l3 + p->vnet.gso_size;
-}
-
 /* Reads every byte of what was emitted, so that a bad size reaches the redzone. */
 static void
 emit(struct pkt *p, void *aux)
@@ -116,13 +105,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	load(frame, fsize, &vnet);
 	pkt_offload_csum(pkt);
 	/*
-	 * Under the conditions xlate's too_big() calls them: IP bigger than the MTU. too_big()
-	 * reads the DF byte without checking that the packet holds it (a GSO header makes a
-	 * 20-byte frame "too big"): fuzz/known/xlate-too-big-df-read, reported; checked here.
+	 * Under the conditions xlate's too_big() calls them: a whole IP header, bigger than the
+	 * MTU (corpus entry xlate-too-big-df-read: a GSO header once made a 20-byte frame "too big"
+	 * and the DF byte was read past the packet).
 	 */
 	l3 = pkt_l3_offset(pkt, &type);
-	if (l3 && l3 < pkt->size && xlate_l3_size(pkt, l3) > (uint32_t)mtu) {
-		if (type == 0x0800 && l3 + 6 < pkt->size && !(pkt->data[l3 + 6] & 0x40) &&
+	if (l3 && pkt->size >= l3 + 20 && pkt_l3_wire_size(pkt, l3) > (uint32_t)mtu) {
+		if (type == 0x0800 && !(pkt->data[l3 + 6] & 0x40) &&
 		    pkt->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE)
 			pkt_ipv4_fragment(pkt, l3, mtu, scratch, emit, &sum);
 		if (pkt_icmp_too_big(pkt, l3, mtu, out))

@@ -276,7 +276,7 @@ cmd_to_json(const struct ctl_cmd *c)
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(args, json_string(c->args[i]));
-	for (size_t i = 0; i < c->n_lines; i++)
+	for (size_t i = 0; c->lines && i < c->n_lines; i++)
 		json_array_append_new(args, json_string(c->lines[i]));
 	return json_pack("{s:s, s:o, s:{s:b, s:b, s:b}}", "verb", ctl_verbs[c->verb].name, "args",
 			 args, "opts", "may_exist", c->may_exist, "if_exists", c->if_exists,

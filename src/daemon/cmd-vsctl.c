@@ -102,7 +102,7 @@ cmd_add_port(struct txn *txn, const struct cmd *c, struct rpc_error *err)
 	if (cfg_find_bridge(&txn->cfg, pname))
 		return txn_fail(err, CTL_ERR_EXISTS, c->verb, pname,
 			    "a bridge named %s exists (its internal port has that name)", pname);
-	if ((p = cfg_find_port(&txn->cfg, pname, &owner))) {
+	if (cfg_find_port(&txn->cfg, pname, &owner)) {
 		if (c->may_exist && owner == b)
 			return json_null();
 		return txn_fail(err, CTL_ERR_EXISTS, c->verb, pname, "port already exists on bridge %s",

@@ -17,6 +17,9 @@
 #include "loop.h"
 #include "util.h"
 
+/* Answers queued for one client beyond which it is no longer read from. */
+#define RPC_MAX_PENDING_OUTPUT (4 * 1024 * 1024)
+
 struct client {
 	struct list node;    /* In 'clients'. */
 	int fd;
@@ -83,7 +86,8 @@ char *
 rpc_process_line(const char *line, rpc_handler *h)
 {
 	json_error_t jerr;
-	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr), *resp;
+	/* Any JSON value parses, so that a scalar is "not a request" (-32600), not a parse error. */
+	json_t *req = json_loads(line, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr), *resp;
 	char *text;
 
 	handler = h;
@@ -144,7 +148,10 @@ client_flush(struct client *c)
 		c->out_len -= (size_t)n;
 	}
 	c->want_out = c->out_len > 0;
-	loop_modify(c->src, EPOLLIN | (c->want_out ? EPOLLOUT : 0));
+	/* A client that does not read its answers is not read from either: its requests wait in
+	 * the kernel, so memory for its answers stays bounded. */
+	loop_modify(c->src, (c->out_len < RPC_MAX_PENDING_OUTPUT ? EPOLLIN : 0) |
+			    (c->want_out ? EPOLLOUT : 0));
 	return !(c->closing && !c->out_len);
 }
 
@@ -326,7 +333,8 @@ rpc_server_start(const char *path, int group, rpc_handler *h)
 	unlink(path);
 	old = umask(0077);
 	err = bind(listen_fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
-	      (group >= 0 && (chown(path, (uid_t)-1, (gid_t)group) < 0 || chmod(path, 0660) < 0)) ||
+	      (group >= 0 && chown(path, (uid_t)-1, (gid_t)group) < 0) ||
+	      chmod(path, group >= 0 ? 0660 : 0600) < 0 ||
 	      listen(listen_fd, 64) < 0 ? -errno : 0;
 	umask(old);
 	if (err) {

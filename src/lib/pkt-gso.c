@@ -28,6 +28,16 @@ pkt_l3_offset(const struct pkt *pkt, uint16_t *ethertype)
 	}
 }
 
+uint32_t
+pkt_l3_wire_size(const struct pkt *pkt, uint32_t l3)
+{
+	uint32_t l4 = pkt->vnet.csum_start;
+
+	if (pkt->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE || l4 < l3 || pkt->size < l4 + 20)
+		return pkt->size - l3;
+	return l4 + (uint32_t)(pkt->data[l4 + 12] >> 4) * 4 - l3 + pkt->vnet.gso_size;
+}
+
 void
 pkt_l4_csum(uint8_t *ip, uint8_t *l4, uint32_t l4_size, uint8_t proto)
 {

@@ -34,6 +34,13 @@ bool pkt_ipv4_fragment(const struct pkt *pkt, uint32_t l3, int mtu, struct pkt *
  */
 bool pkt_icmp_too_big(const struct pkt *pkt, uint32_t l3, int mtu, struct pkt *out);
 
+/*
+ * The size of the largest IP packet 'pkt' (IP header at 'l3') becomes on the wire: itself, or
+ * its biggest segment if it is a GSO packet. The vnet header comes from outside: it is believed
+ * only where it fits the packet.
+ */
+uint32_t pkt_l3_wire_size(const struct pkt *pkt, uint32_t l3);
+
 /* Offset of the IP header in an Ethernet frame (after any VLAN tags), 0 if not IP. */
 uint32_t pkt_l3_offset(const struct pkt *pkt, uint16_t *ethertype);
 

@@ -474,8 +474,8 @@ parse_load(struct aparse *ap, enum field_id field UNUSED)
 {
 	char *arrow = strstr(ap->arg, "->");
 	union field_value v;
-	struct subfield dst;
-	uint64_t x;
+	struct subfield dst = { 0 };
+	uint64_t x = 0;
 
 	if (!arrow)
 		return item_error(ap, "expects VALUE->FIELD[BITS]");
@@ -494,7 +494,7 @@ parse_move(struct aparse *ap, enum field_id field UNUSED)
 {
 	char *arrow = strstr(ap->arg, "->");
 	struct action *a;
-	struct subfield src, dst;
+	struct subfield src = { 0 }, dst = { 0 };
 
 	if (!arrow)
 		return item_error(ap, "expects SRC[BITS]->DST[BITS]");

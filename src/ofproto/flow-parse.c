@@ -236,7 +236,7 @@ parse_items(struct fparse *fp, const char *text)
 	struct ftok kv;
 	int error = 0;
 
-	fp->kv = &kv;
+	fp->kv = &kv; /* cppcheck-suppress autoVariables ; reset before returning. */
 	while (!error && ftok_next(&text, &kv)) {
 		if (ftok_key_is(&kv, "actions", false) || ftok_key_is(&kv, "action", false)) {
 			/* As in ovs-ofctl, spaces may surround this '=' ("actions = drop"). */
@@ -244,11 +244,12 @@ parse_items(struct fparse *fp, const char *text)
 
 			if (*eq == '=') {
 				fp->actions = eq + 1;
-				return 0;
+				break;
 			}
 		}
 		error = parse_match_item(fp);
 	}
+	fp->kv = NULL; /* 'kv' lives on this stack frame only. */
 	return error;
 }
 

@@ -79,17 +79,6 @@ trace_tunnel(struct xlate_ctx *ctx, const struct ofport *port)
 		   (unsigned long long)be64toh(f->tun_id), port->name);
 }
 
-/* The largest IP packet 'pkt' becomes on the wire: itself, or its biggest GSO segment. */
-static uint32_t
-l3_size(const struct pkt *pkt, uint32_t l3)
-{
-	uint32_t l4 = pkt->vnet.csum_start;
-
-	if (pkt->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE || pkt->size < l4 + 20)
-		return pkt->size - l3;
-	return l4 + (uint32_t)(pkt->data[l4 + 12] >> 4) * 4 - l3 + pkt->vnet.gso_size;
-}
-
 static void
 emit_fragment(struct pkt *frag, void *port)
 {
@@ -110,8 +99,8 @@ too_big(struct xlate_ctx *ctx, struct ofport *port)
 	uint32_t l3 = pkt_l3_offset(pkt, &type);
 	int mtu;
 
-	if (!l3 || !port->netdev->class->l3_mtu ||
-	    !(mtu = port->netdev->class->l3_mtu(port->netdev, pkt)) || l3_size(pkt, l3) <= (uint32_t)mtu)
+	if (!l3 || pkt->size < l3 + 20 || !port->netdev->class->l3_mtu ||
+	    !(mtu = port->netdev->class->l3_mtu(port->netdev, pkt)) || pkt_l3_wire_size(pkt, l3) <= (uint32_t)mtu)
 		return false;
 	if (type == 0x0800 && !(pkt->data[l3 + 6] & 0x40) &&
 	    pkt->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE) {

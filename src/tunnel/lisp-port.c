@@ -259,7 +259,12 @@ static struct cmsghdr *
 add_cmsg(struct msghdr *mh, struct cmsghdr *c, size_t *len, int level, int type, const void *data,
 	 size_t size)
 {
-	c = c ? CMSG_NXTHDR(mh, c) : CMSG_FIRSTHDR(mh);
+	struct cmsghdr *next = c ? CMSG_NXTHDR(mh, c) : CMSG_FIRSTHDR(mh);
+
+	/* The buffer is sized for every message this file adds: no room is a bug, not input. */
+	if (!next)
+		abort();
+	c = next;
 	c->cmsg_level = level;
 	c->cmsg_type = type;
 	c->cmsg_len = CMSG_LEN(size);
@@ -301,7 +306,7 @@ fill_msg(struct txq *q, const struct tx_meta *m, int ttl, int tos)
 		c = add_cmsg(mh, c, &len, IPPROTO_IPV6, IPV6_HOPLIMIT, &ttl, sizeof ttl);
 		c = add_cmsg(mh, c, &len, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
 		if (!IN6_IS_ADDR_UNSPECIFIED(&m->src))
-			c = add_cmsg(mh, c, &len, IPPROTO_IPV6, IPV6_PKTINFO,
+			add_cmsg(mh, c, &len, IPPROTO_IPV6, IPV6_PKTINFO,
 				     &(struct in6_pktinfo){ .ipi6_addr = m->src },
 				     sizeof(struct in6_pktinfo));
 	} else {
@@ -315,7 +320,7 @@ fill_msg(struct txq *q, const struct tx_meta *m, int ttl, int tos)
 			struct in_pktinfo pi = { 0 };
 
 			memcpy(&pi.ipi_spec_dst, &m->src.s6_addr[12], 4);
-			c = add_cmsg(mh, c, &len, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
+			add_cmsg(mh, c, &len, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
 		}
 	}
 	mh->msg_controllen = len;

@@ -230,10 +230,6 @@ def test_stalled_clients_stall_nothing(sw):
     answers_list_br(d)
 
 
-@pytest.mark.xfail(strict=True, reason="daemon bug: rpc.c client_queue() appends every answer "
-                   "to the client's output buffer without bound and keeps reading requests from "
-                   "a client that reads nothing: 200,000 'show' requests grow the RSS by ~45 MiB "
-                   "(needs: stop polling EPOLLIN while 'out' holds more than a bound)")
 def test_client_that_never_reads(sw):
     """A client sends 200,000 requests (a 'show' each) and never
     reads: the daemon must stop reading from it rather than buffer answers without bound.

@@ -65,10 +65,10 @@ static const struct {
 	  "\"request: invalid JSON at column 12: string or '}' expected near 'x'\"}}", 0 },
 	{ "invalid JSON at column 1", "x",
 	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":"
-	  "\"request: invalid JSON at column 1: '[' or '{' expected near 'x'\"}}", 0 },
+	  "\"request: invalid JSON at column 1: invalid token near 'x'\"}}", 0 },
 	{ "empty line", "",
 	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":"
-	  "\"request: invalid JSON at column 0: '[' or '{' expected near end of file\"}}", 0 },
+	  "\"request: invalid JSON at column 0: unexpected token near end of file\"}}", 0 },
 	{ "cut short", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"",
 	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":"
 	  "\"request: invalid JSON at column 39: '}' expected near end of file\"}}", 0 },
@@ -80,7 +80,10 @@ static const struct {
 	  "\"request: invalid JSON at column 48: duplicate object key near '\\\"method\\\"'\"}}",
 	  0 },
 
-	/* Envelope: valid JSON, not a JSON-RPC 2.0 request. */
+	/* Envelope: valid JSON, not a JSON-RPC 2.0 request (a scalar too: JSON-RPC's -32600). */
+	{ "bare number", "42",
+	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":"
+	  "\"request: not a JSON-RPC 2.0 request object\"}}", 0 },
 	{ "array", "[1, 2]",
 	  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":"
 	  "\"request: not a JSON-RPC 2.0 request object\"}}", 0 },
