@@ -175,7 +175,7 @@ MALFORMED = [
     (b"{bad\n", -32700),
     (b"\n", -32700),
     (b"[]\n", -32600),
-    (b"42\n", -32700),   # jansson refuses a bare scalar at parse time (JSON-RPC: -32600).
+    (b"42\n", -32600),   # Valid JSON, but not a request object.
     (b'{"jsonrpc":"1.0","id":1,"method":"transact"}\n', -32600),
     (b'{"jsonrpc":"2.0","id":1}\n', -32600),
     (b'{"jsonrpc":"2.0","id":1,"method":7}\n', -32600),
