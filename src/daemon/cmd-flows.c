@@ -84,6 +84,22 @@ specs_free(struct ofp_flow_spec *specs, size_t n)
 	free(specs);
 }
 
+/* Flows 'b' would hold before this command: what runs now plus what the transaction adds. */
+static size_t
+flows_before(const struct txn *txn, const struct cfg_bridge *b)
+{
+	struct bridge *br = bridge_find(b->name);
+	size_t n = br ? oftable_count(&br->ofproto.flows) : b->n_flows;
+
+	for (size_t i = 0; txn->flow_mods && i < txn->flow_mods->n; i++) {
+		const struct flow_mod *fm = &txn->flow_mods->v[i];
+
+		if (!strcmp(fm->bridge, b->name))
+			n = fm->op == FM_REPLACE ? fm->n : fm->op == FM_ADD ? n + fm->n : n;
+	}
+	return n;
+}
+
 /* Queues a change of 'op' with the flows in args[1..] (lines of a file for add-flows). */
 static json_t *
 queue(struct txn *txn, const struct cmd *c, enum flow_mod_op op, enum flow_parse_mode mode,
@@ -111,6 +127,13 @@ queue(struct txn *txn, const struct cmd *c, enum flow_mod_op op, enum flow_parse
 			return NULL;
 		}
 		n++;
+	}
+	/* Bounded, so that no one can fill the daemon's memory with flows. */
+	if ((op == FM_ADD || op == FM_REPLACE) &&
+	    (op == FM_REPLACE ? 0 : flows_before(txn, b)) + n > OFTABLE_MAX_FLOWS) {
+		specs_free(specs, n);
+		return txn_fail(err, CTL_ERR_INVALID, c->verb, b->name,
+				"flow table full: at most %d flows per bridge", OFTABLE_MAX_FLOWS);
 	}
 	if (!txn->flow_mods)
 		txn->flow_mods = xcalloc(1, sizeof *txn->flow_mods);

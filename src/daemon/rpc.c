@@ -25,9 +25,9 @@ struct client {
 	int fd;
 	struct loop_source *src;
 	char *in;            /* Bytes received, not yet a whole line. */
-	size_t in_len;
+	size_t in_len, in_cap;
 	char *out;           /* Bytes to send. */
-	size_t out_len;
+	size_t out_len, out_cap;
 	bool closing;        /* Close once 'out' is sent. */
 	bool want_out;       /* EPOLLOUT is being watched. */
 	rpc_stream_gone *gone;  /* A stream's owner, told when the client goes away. */
@@ -121,12 +121,22 @@ client_close(struct client *c)
 	free(c);
 }
 
+/* Makes room for 'more' bytes after '*len' in '*buf', growing it by doubling. */
+static void
+buf_reserve(char **buf, size_t *cap, size_t len, size_t more)
+{
+	if (len + more <= *cap)
+		return;
+	*cap = MAX(*cap * 2, len + more);
+	*buf = xrealloc(*buf, *cap);
+}
+
 static void
 client_queue(struct client *c, const char *text)
 {
 	size_t len = strlen(text);
 
-	c->out = xrealloc(c->out, c->out_len + len + 1);
+	buf_reserve(&c->out, &c->out_cap, c->out_len, len + 1);
 	memcpy(c->out + c->out_len, text, len);
 	c->out[c->out_len + len] = '\n';
 	c->out_len += len + 1;
@@ -180,7 +190,9 @@ static void
 client_input(void *arg, uint32_t events)
 {
 	struct client *c = arg;
-	char buf[65536];
+	/* Small reads keep turns short: a client with many requests queued gets answers a few
+	 * dozen at a time, and other clients and the datapath get their turn in between. */
+	char buf[4096];
 	ssize_t n;
 
 	if (events & EPOLLIN) {
@@ -190,7 +202,7 @@ client_input(void *arg, uint32_t events)
 			return;
 		}
 		if (n > 0 && !c->closing) {
-			c->in = xrealloc(c->in, c->in_len + (size_t)n + 1);
+			buf_reserve(&c->in, &c->in_cap, c->in_len, (size_t)n + 1);
 			memcpy(c->in + c->in_len, buf, (size_t)n);
 			c->in_len += (size_t)n;
 			client_process(c);

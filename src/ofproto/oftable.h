@@ -21,6 +21,7 @@
 #include "flow-text.h"
 
 #define OFTABLE_N 255     /* Tables 0 to 254, as OpenFlow numbers them. */
+#define OFTABLE_MAX_FLOWS 1000000  /* Per bridge, all tables: more is refused. */
 
 struct rule;
 

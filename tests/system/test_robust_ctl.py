@@ -257,4 +257,6 @@ def test_client_that_never_reads(sw):
     finally:
         s.close()
     print(f"never-reading client: {sent // len(req)} requests sent, RSS grew {grown} KiB")
-    assert grown < 16 * 1024, f"RSS grew by {grown} KiB with {sent // len(req)} requests queued"
+    # Measured: about 4 MiB (the answers waiting); ASan's redzones and quarantine add more.
+    bound = 16 * 1024 * (4 if lsnet.sanitized(d.pid) else 1)
+    assert grown < bound, f"RSS grew by {grown} KiB with {sent // len(req)} requests queued"
