@@ -17,22 +17,13 @@
 #include <string.h>
 #include <valgrind/callgrind.h>
 
+#include "../bench-rand.h"
 #include "flow.h"
 #include "ofproto.h"
 #include "rule.h"
 
 #define N_MASKS 10
 
-static uint32_t rng = 2463534242u;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
 
 /* Ten masks of the kinds real tables use: ports, MACs, prefixes of several lengths, L4. */
 static void

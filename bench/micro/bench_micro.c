@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <valgrind/callgrind.h>
 
+#include "../bench-rand.h"
 #include "flow-text.h"
 #include "kv.h"
 #include "netdev.h"
@@ -44,16 +45,6 @@
 static const uint8_t VM1_MAC[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
 static const uint8_t VM2_MAC[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x02 };
 
-static uint32_t rng = 2463534242u;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
 
 /* --- a stub port: counts what it is given, sends nothing ----------------------------------- */
 static uint64_t stub_sent;
