@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "format-lisp.h"
 #include "util.h"
 
 /* A value in ovs-vsctl's syntax: bare word if it is one, else a quoted string. */
@@ -272,6 +273,8 @@ static void (*const printers[CTL_N_VERBS])(json_t *, FILE *) = {
 	[CTL_VERB_VLOG_LIST] = print_vlog,
 	[CTL_VERB_DUMP_DROPS] = print_drops,
 	[CTL_VERB_METRICS] = print_text,
+	[CTL_VERB_MC_SHOW] = format_map_cache,
+	[CTL_VERB_MS_SHOW] = format_ms,
 };
 
 void

@@ -8,6 +8,7 @@
 #include "ctl-proto.h"
 #include "flow.h"
 #include "flows.h"
+#include "lisp-cfg.h"
 #include "txn.h"
 
 static bool
@@ -272,13 +273,21 @@ cmd_set(struct txn *txn, const struct cmd *c, struct rpc_error *err)
 	return json_null();
 }
 
+/* Secrets (map-server keys) are never shown: only that one is set. */
+static const char *
+shown_value(const char *key, const char *value)
+{
+	return lisp_cfg_is_secret(key) ? "(secret)" : value;
+}
+
 json_t *
 options_json(const struct cfg_port *p)
 {
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < p->n_options; i++)
-		json_object_set_new(o, p->options[i].key, json_string(p->options[i].value));
+		json_object_set_new(o, p->options[i].key,
+				    json_string(shown_value(p->options[i].key, p->options[i].value)));
 	return o;
 }
 
@@ -302,7 +311,7 @@ get_column(const struct cmd *c, const struct cfg_port *p, const char *column,
 		if (!v)
 			return txn_fail(err, CTL_ERR_NOT_FOUND, c->verb, p->name,
 				    "no key \"%s\" in column options", column + 8);
-		return json_string(v);
+		return json_string(shown_value(column + 8, v));
 	}
 	return txn_fail(err, CTL_ERR_USAGE, c->verb, p->name, "unknown column \"%s\"", column);
 }

@@ -13,6 +13,7 @@
 #include "ctl-proto.h"
 #include "flow.h"
 #include "log.h"
+#include "mapping.h"
 #include "netdev.h"
 #include "util.h"
 
@@ -121,6 +122,12 @@ static cmd_fn *const handlers[CTL_N_VERBS] = {
 	[CTL_VERB_TRACE] = cmd_trace,
 	[CTL_VERB_DUMP_DROPS] = cmd_dump_drops,
 	[CTL_VERB_METRICS] = cmd_metrics,
+	[CTL_VERB_MC_SHOW] = cmd_map_cache_show,
+	[CTL_VERB_MC_ADD] = cmd_map_cache_add,
+	[CTL_VERB_MC_DEL] = cmd_map_cache_del,
+	[CTL_VERB_MS_ADD_SITE] = cmd_ms_add_site,
+	[CTL_VERB_MS_DEL_SITE] = cmd_ms_del_site,
+	[CTL_VERB_MS_SHOW] = cmd_ms_show,
 };
 
 /* Checks one command of the request against the table: verb, arity, argument types. */
@@ -221,6 +228,7 @@ commit(struct txn *txn, struct rpc_error *err)
 	cfg_free(&running);
 	running = txn->cfg;
 	cfg_init(&txn->cfg);
+	mapping_apply(&running);
 	return true;
 }
 

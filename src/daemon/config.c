@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "flow.h"
@@ -20,10 +21,110 @@ cfg_init(struct cfg *cfg)
 	memset(cfg, 0, sizeof *cfg);
 }
 
+void
+strlist_add(struct strlist *l, const char *s)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+	l->v[l->n++] = xstrdup(s);
+}
+
+void
+strlist_del(struct strlist *l, size_t i)
+{
+	free(l->v[i]);
+	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof *l->v);
+	l->n--;
+}
+
+void
+strlist_clear(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+strlist_clone(struct strlist *dst, const struct strlist *src)
+{
+	memset(dst, 0, sizeof *dst);
+	for (size_t i = 0; i < src->n; i++)
+		strlist_add(dst, src->v[i]);
+}
+
+static json_t *
+strlist_to_json(const struct strlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+/* Fills 'l' from JSON array 'a' of strings (NULL: empty); false if it is not one. */
+static bool
+strlist_from_json(struct strlist *l, json_t *a)
+{
+	json_t *v;
+	size_t i;
+
+	if (a && !json_is_array(a))
+		return false;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			return false;
+		strlist_add(l, json_string_value(v));
+	}
+	return true;
+}
+
 static void
 port_free(struct cfg_port *p)
 {
 	cfg_option_clear(p);
+	strlist_clear(&p->map_cache);
+}
+
+static void
+site_free(struct cfg_site *s)
+{
+	free(s->key);
+	strlist_clear(&s->eids);
+}
+
+struct cfg_site *
+cfg_find_site(const struct cfg *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_sites; i++)
+		if (!strcmp(cfg->sites[i].name, name))
+			return &cfg->sites[i];
+	return NULL;
+}
+
+struct cfg_site *
+cfg_add_site(struct cfg *cfg, const char *name, const char *key)
+{
+	struct cfg_site *s;
+
+	cfg->sites = xrealloc(cfg->sites, (cfg->n_sites + 1) * sizeof *cfg->sites);
+	s = &cfg->sites[cfg->n_sites++];
+	memset(s, 0, sizeof *s);
+	str_copy(s->name, name, sizeof s->name);
+	s->key = xstrdup(key);
+	return s;
+}
+
+void
+cfg_del_site(struct cfg *cfg, struct cfg_site *s)
+{
+	size_t i = (size_t)(s - cfg->sites);
+
+	site_free(s);
+	memmove(s, s + 1, (cfg->n_sites - i - 1) * sizeof *s);
+	cfg->n_sites--;
 }
 
 static void
@@ -61,6 +162,9 @@ cfg_free(struct cfg *cfg)
 	for (size_t i = 0; i < cfg->n_bridges; i++)
 		bridge_free(&cfg->bridges[i]);
 	free(cfg->bridges);
+	for (size_t i = 0; i < cfg->n_sites; i++)
+		site_free(&cfg->sites[i]);
+	free(cfg->sites);
 	cfg_init(cfg);
 }
 
@@ -73,6 +177,7 @@ port_clone(struct cfg_port *dst, const struct cfg_port *src)
 		dst->options[i].key = xstrdup(src->options[i].key);
 		dst->options[i].value = xstrdup(src->options[i].value);
 	}
+	strlist_clone(&dst->map_cache, &src->map_cache);
 }
 
 void
@@ -91,6 +196,13 @@ cfg_clone(struct cfg *dst, const struct cfg *src)
 		db->flows = NULL;
 		db->n_flows = 0;
 		cfg_flows_set(db, (const char *const *)sb->flows, sb->n_flows);
+	}
+	dst->n_sites = src->n_sites;
+	dst->sites = xcalloc(src->n_sites ? src->n_sites : 1, sizeof *dst->sites);
+	for (size_t i = 0; i < src->n_sites; i++) {
+		dst->sites[i] = src->sites[i];
+		dst->sites[i].key = xstrdup(src->sites[i].key);
+		strlist_clone(&dst->sites[i].eids, &src->sites[i].eids);
 	}
 }
 
@@ -277,9 +389,13 @@ port_to_json(const struct cfg_port *p)
 
 	for (size_t i = 0; i < p->n_options; i++)
 		json_object_set_new(opts, p->options[i].key, json_string(p->options[i].value));
-	return json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", p->name, "type", p->type,
-			 "ofport", (json_int_t)p->ofport, "ofport_request",
-			 (json_int_t)p->ofport_request, "options", opts);
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", p->name, "type", p->type,
+			      "ofport", (json_int_t)p->ofport, "ofport_request",
+			      (json_int_t)p->ofport_request, "options", opts);
+
+	if (p->map_cache.n)
+		json_object_set_new(j, "map_cache", strlist_to_json(&p->map_cache));
+	return j;
 }
 
 static json_t *
@@ -301,11 +417,22 @@ bridge_to_json(const struct cfg_bridge *b)
 static json_t *
 cfg_to_json(const struct cfg *cfg)
 {
-	json_t *bridges = json_array();
+	json_t *bridges = json_array(), *sites = json_array();
 
 	for (size_t i = 0; i < cfg->n_bridges; i++)
 		json_array_append_new(bridges, bridge_to_json(&cfg->bridges[i]));
-	return json_pack("{s:i, s:o}", "version", CFG_VERSION, "bridges", bridges);
+	for (size_t i = 0; i < cfg->n_sites; i++)
+		json_array_append_new(sites, json_pack("{s:s, s:s, s:o}", "name",
+						       cfg->sites[i].name, "key",
+						       cfg->sites[i].key, "eid_prefixes",
+						       strlist_to_json(&cfg->sites[i].eids)));
+	json_t *root = json_pack("{s:i, s:o}", "version", CFG_VERSION, "bridges", bridges);
+
+	if (json_array_size(sites))
+		json_object_set_new(root, "map_server_sites", sites);
+	else
+		json_decref(sites);
+	return root;
 }
 
 /* A name already used by a bridge or a port of 'cfg' cannot be used again. */
@@ -320,11 +447,12 @@ port_from_json(const struct cfg *cfg, struct cfg_bridge *b, json_t *j)
 {
 	const char *name, *type, *key;
 	json_int_t ofport, req;
-	json_t *opts, *val;
+	json_t *opts, *val, *map_cache = NULL;
 	struct cfg_port *p;
 
-	if (json_unpack(j, "{s:s, s:s, s:I, s:I, s:o}", "name", &name, "type", &type, "ofport",
-			&ofport, "ofport_request", &req, "options", &opts) ||
+	if (json_unpack(j, "{s:s, s:s, s:I, s:I, s:o, s?o}", "name", &name, "type", &type,
+			"ofport", &ofport, "ofport_request", &req, "options", &opts,
+			"map_cache", &map_cache) ||
 	    !cfg_valid_ifname(name) || strlen(type) >= CFG_TYPE_MAX || ofport < 0 ||
 	    ofport >= OFPP_MAX || req < 0 || req >= OFPP_MAX || !json_is_object(opts) ||
 	    name_taken(cfg, name) || (ofport && ofport_used(b, (uint32_t)ofport, NULL)))
@@ -333,6 +461,8 @@ port_from_json(const struct cfg *cfg, struct cfg_bridge *b, json_t *j)
 	str_copy(p->type, type, sizeof p->type);
 	p->ofport = (uint32_t)ofport;
 	p->ofport_request = (uint32_t)req;
+	if (!strlist_from_json(&p->map_cache, map_cache))
+		return false;
 	json_object_foreach(opts, key, val) {
 		if (!json_is_string(val))
 			return false;
@@ -387,11 +517,24 @@ bridge_from_json(struct cfg *cfg, json_t *j)
 	return true;
 }
 
+static bool
+site_from_json(struct cfg *cfg, json_t *j)
+{
+	const char *name, *key;
+	json_t *eids;
+
+	if (json_unpack(j, "{s:s, s:s, s:o}", "name", &name, "key", &key, "eid_prefixes", &eids) ||
+	    !*name || strlen(name) >= sizeof cfg->sites->name || cfg_find_site(cfg, name) ||
+	    !json_is_array(eids))
+		return false;
+	return strlist_from_json(&cfg_add_site(cfg, name, key)->eids, eids);
+}
+
 int
 cfg_load(struct cfg *cfg, const char *path, char *err, size_t err_size)
 {
 	json_error_t jerr;
-	json_t *root, *bridges, *b;
+	json_t *root, *bridges, *b, *sites = NULL;
 	int version;
 	FILE *f;
 	size_t i;
@@ -410,8 +553,9 @@ cfg_load(struct cfg *cfg, const char *path, char *err, size_t err_size)
 		snprintf(err, err_size, "%s: line %d: %s", path, jerr.line, jerr.text);
 		return -1;
 	}
-	if (json_unpack(root, "{s:i, s:o}", "version", &version, "bridges", &bridges) ||
-	    version != CFG_VERSION || !json_is_array(bridges)) {
+	if (json_unpack(root, "{s:i, s:o, s?o}", "version", &version, "bridges", &bridges,
+			"map_server_sites", &sites) ||
+	    version != CFG_VERSION || !json_is_array(bridges) || (sites && !json_is_array(sites))) {
 		snprintf(err, err_size, "%s: not a lispswitch version %d configuration", path,
 			 CFG_VERSION);
 		goto fail;
@@ -419,6 +563,12 @@ cfg_load(struct cfg *cfg, const char *path, char *err, size_t err_size)
 	json_array_foreach(bridges, i, b) {
 		if (!bridge_from_json(cfg, b)) {
 			snprintf(err, err_size, "%s: bridge #%zu is malformed", path, i + 1);
+			goto fail;
+		}
+	}
+	json_array_foreach(sites, i, b) {
+		if (!site_from_json(cfg, b)) {
+			snprintf(err, err_size, "%s: map-server site #%zu is malformed", path, i + 1);
 			goto fail;
 		}
 	}
@@ -443,6 +593,21 @@ fsync_path(const char *path, int flags)
 	return r;
 }
 
+/* Writes 'root' to new file 'path', readable by its owner only (it holds keys), and syncs it. */
+static int
+write_private(const char *path, const json_t *root)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), r;
+
+	if (fd < 0)
+		return -1;
+	r = fchmod(fd, 0600) < 0 || json_dumpfd(root, fd, JSON_INDENT(1) | JSON_SORT_KEYS) < 0 ||
+	    fsync(fd) < 0 ? -1 : 0;
+	if (close(fd) < 0)
+		r = -1;
+	return r;
+}
+
 int
 cfg_save(const struct cfg *cfg, const char *path, char *err, size_t err_size)
 {
@@ -451,8 +616,7 @@ cfg_save(const struct cfg *cfg, const char *path, char *err, size_t err_size)
 	json_t *root = cfg_to_json(cfg);
 	int r = -1;
 
-	if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) < 0 ||
-	    fsync_path(tmp, O_RDONLY) < 0 || rename(tmp, path) < 0) {
+	if (write_private(tmp, root) < 0 || rename(tmp, path) < 0) {
 		snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
 		unlink(tmp);
 		goto out;

@@ -1,5 +1,7 @@
 /*
- * The persistent configuration: bridges, their ports with types, options and OpenFlow numbers.
+ * The persistent configuration: bridges, their ports with types, options, OpenFlow numbers and
+ * static map-cache entries, and the built-in map-server's sites. It holds secrets (map-server
+ * keys), so the file is readable by its owner only (0600).
  * It is a plain value: a transaction clones it, edits the clone, and the daemon switches to the
  * clone only when everything in the transaction succeeded. On disk it is one JSON file, replaced
  * atomically (temporary file, fsync, rename, fsync of the directory), so a crash at any moment
@@ -17,6 +19,18 @@
 
 #define CFG_TYPE_MAX 16
 
+/* A list of strings, each owned. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+void strlist_add(struct strlist *l, const char *s);
+/* Removes entry 'i', keeping the order of the rest. */
+void strlist_del(struct strlist *l, size_t i);
+void strlist_clear(struct strlist *l);
+void strlist_clone(struct strlist *dst, const struct strlist *src);
+
 struct cfg_port {
 	char name[IFNAMSIZ];
 	char type[CFG_TYPE_MAX];     /* "" (system), "internal" or "lisp". */
@@ -24,6 +38,7 @@ struct cfg_port {
 	uint32_t ofport_request;     /* Number the user asked for; 0 if none. */
 	struct kv *options;         /* Sorted by key. */
 	size_t n_options;
+	struct strlist map_cache;    /* Static entries of a lisp port: "PREFIX [RLOC...]". */
 };
 
 struct cfg_bridge {
@@ -36,9 +51,18 @@ struct cfg_bridge {
 	size_t n_flows;
 };
 
+/* A site of the built-in map-server. */
+struct cfg_site {
+	char name[64];
+	char *key;                   /* The shared secret. */
+	struct strlist eids;         /* EID prefixes it may register, "[IID]A/LEN". */
+};
+
 struct cfg {
 	struct cfg_bridge *bridges;  /* In order of creation. */
 	size_t n_bridges;
+	struct cfg_site *sites;      /* In order of creation. */
+	size_t n_sites;
 };
 
 void cfg_init(struct cfg *cfg);
@@ -59,6 +83,10 @@ struct cfg_bridge *cfg_add_bridge(struct cfg *cfg, const char *name, const uint8
 void cfg_del_bridge(struct cfg *cfg, struct cfg_bridge *br);
 struct cfg_port *cfg_add_port(struct cfg_bridge *br, const char *name);
 void cfg_del_port(struct cfg_bridge *br, struct cfg_port *port);
+
+struct cfg_site *cfg_find_site(const struct cfg *cfg, const char *name);
+struct cfg_site *cfg_add_site(struct cfg *cfg, const char *name, const char *key);
+void cfg_del_site(struct cfg *cfg, struct cfg_site *site);
 
 /* Sets the flows of 'br' to the 'n' lines of 'flows' (copied). */
 void cfg_flows_set(struct cfg_bridge *br, const char *const *flows, size_t n);

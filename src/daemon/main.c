@@ -24,6 +24,7 @@
 #include "ctl-proto.h"
 #include "log.h"
 #include "loop.h"
+#include "mapping.h"
 #include "metrics.h"
 #include "metrics-http.h"
 #include "rpc.h"
@@ -254,6 +255,7 @@ static void
 tick(int64_t now_ms)
 {
 	metrics_http_run(now_ms);
+	mapping_run(now_ms);
 	/* Flows that timed out must not come back after a restart. */
 	if (bridge_run(now_ms))
 		commands_save_flows();
@@ -269,6 +271,7 @@ load_config(const char *path)
 		log_fatal("%s", err);
 	bridge_reconfigure(&cfg, &cfg, port, sizeof port, err, sizeof err);
 	commands_init(&cfg, path);
+	mapping_apply(commands_running());
 }
 
 int
@@ -309,6 +312,7 @@ main(int argc, char **argv)
 	sig_src = loop_add(sig_fd, EPOLLIN, on_signal, &sig_fd);
 
 	bridge_init();
+	mapping_init();
 	load_config(cfgpath);
 	if ((err = rpc_server_start(sockpath, ctl_group_id(o.ctl_group), commands_rpc)) < 0)
 		log_fatal("cannot listen on %s: %s", sockpath, strerror(-err));
@@ -321,6 +325,7 @@ main(int argc, char **argv)
 	metrics_http_stop();
 	rpc_server_stop();
 	bridge_shutdown(true);
+	mapping_uninit();
 	commands_uninit();
 	loop_remove(sig_src);
 	close(sig_fd);

@@ -55,6 +55,8 @@ cmd_fn cmd_add_br, cmd_del_br, cmd_list_br, cmd_br_exists, cmd_add_port, cmd_del
 	cmd_list_ports, cmd_set, cmd_get;
 cmd_fn cmd_show, cmd_dump_ports, cmd_fdb_show, cmd_vlog_set, cmd_vlog_list;
 cmd_fn cmd_dump_drops, cmd_metrics;
+cmd_fn cmd_map_cache_show, cmd_map_cache_add, cmd_map_cache_del, cmd_ms_add_site,
+	cmd_ms_del_site, cmd_ms_show;
 cmd_fn cmd_add_flow, cmd_del_flows, cmd_mod_flows, cmd_replace_flows, cmd_dump_flows,
 	cmd_dump_tables, cmd_trace;
 /* Applies the transaction's flow changes to the running tables and copies the tables into

@@ -85,7 +85,18 @@ enum {
 	X(PARSE_FLOW, "parse-flow", 1, 1, CTL_LOCAL, "FLOW", "print FLOW normalised (no daemon)") \
 	X(METRICS, "metrics", 0, 0, CTL_READ, "", "print every counter in Prometheus text format") \
 	X(CAPTURE, "capture", 1, 8, CTL_STREAM, "PORT [-w FILE] [-c N] [--seconds S] [--outer]", \
-	  "record what PORT receives and sends (pcap with -w)")
+	  "record what PORT receives and sends (pcap with -w)") \
+	X(MC_SHOW, "lisp/map-cache-show", 0, 1, CTL_READ, "[PORT]", \
+	  "print lisp ports' map-caches and control-plane counters") \
+	X(MC_ADD, "lisp/map-cache-add", 2, 10, 0, "PORT EID-PREFIX [RLOC]...", \
+	  "add a static map-cache entry (no RLOC: a negative entry that drops)") \
+	X(MC_DEL, "lisp/map-cache-del", 2, 2, 0, "PORT EID-PREFIX", \
+	  "delete a static entry, or forget a learnt one") \
+	X(MS_ADD_SITE, "lisp/ms-add-site", 3, 18, 0, "SITE KEY EID-PREFIX...", \
+	  "let the built-in map-server take registrations of SITE's prefixes signed with KEY") \
+	X(MS_DEL_SITE, "lisp/ms-del-site", 1, 1, 0, "SITE", "remove a map-server site") \
+	X(MS_SHOW, "lisp/ms-show", 0, 0, CTL_READ, "", \
+	  "print the map-server's sites, registrations and counters")
 
 enum ctl_verb {
 #define CTL_VERB_ENUM(id, name, min, max, flags, usage, help) CTL_VERB_##id,

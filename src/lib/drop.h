@@ -24,7 +24,11 @@
 	X(LISP_INNER_VERSION, "lisp_inner_version", "inner packet neither IPv4 nor IPv6") \
 	X(LISP_INNER_TRUNCATED, "lisp_inner_truncated", "inner IP header or length cut short") \
 	X(LISP_ECN, "lisp_ecn", "outer CE on a Not-ECT inner packet (RFC 6040)") \
-	X(LISP_NO_PORT, "lisp_no_port", "no lisp port matches the key and addresses")
+	X(LISP_NO_PORT, "lisp_no_port", "no lisp port matches the key and addresses") \
+	X(MAP_QUEUE_FULL, "map_queue_full", "no mapping yet and the queue waiting for one is full") \
+	X(MAP_TIMEOUT, "map_timeout", "queued for a Map-Reply that never came") \
+	X(MAP_NEGATIVE, "map_negative", "negative map-cache entry: not to be encapsulated") \
+	X(MAP_NO_RLOC, "map_no_rloc", "every locator of the mapping is down or unusable")
 
 enum drop_reason {
 #define DROP_ENUM(id, name, text) DROP_##id,

@@ -48,7 +48,7 @@ struct mc_entry {
 	bool refreshing;          /* A Map-Request to refresh it is out. */
 	uint64_t packets, bytes;
 	uint8_t n_locators;
-	struct mc_locator locators[LISP_MAX_LOCATORS];
+	struct mc_locator *locators;  /* Allocated to size: most entries have one. */
 };
 
 struct map_cache {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lisp-auth.h"
 #include "lisp-dp.h"
 #include "pkt.h"
 #include "util.h"
@@ -175,6 +176,152 @@ opt_csum(const char *v, struct lisp_cfg *cfg, const char **why)
 	return parse_bool(v, &cfg->csum6);
 }
 
+static int
+opt_resolver(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	struct lisp_addr a;
+
+	*why = "not an IPv4 or IPv6 address";
+	if (!parse_addr(v, &a) || !a.set)
+		return -1;
+	cfg->cp.has_resolver = true;
+	cfg->cp.resolver = a.addr;
+	return 0;
+}
+
+/* Calls 'one' on each comma-separated item of 'v' (at most 'max' of them). */
+static int
+parse_list(const char *v, size_t max, int (*one)(const char *item, struct lisp_cfg *cfg),
+	   struct lisp_cfg *cfg)
+{
+	char buf[1024], *save = NULL;
+	size_t n = 0;
+
+	if (!str_copy(buf, v, sizeof buf))
+		return -1;
+	for (char *item = strtok_r(buf, ", ", &save); item; item = strtok_r(NULL, ", ", &save))
+		if (++n > max || one(item, cfg))
+			return -1;
+	return n ? 0 : -1;
+}
+
+static int
+one_server(const char *item, struct lisp_cfg *cfg)
+{
+	struct lisp_addr a;
+
+	if (!parse_addr(item, &a) || !a.set)
+		return -1;
+	cfg->cp.servers[cfg->cp.n_servers++] = a.addr;
+	return 0;
+}
+
+static int
+opt_servers(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "not a list of 1 to 4 IPv4 or IPv6 addresses";
+	cfg->cp.n_servers = 0;
+	return parse_list(v, LISP_CP_SERVERS_MAX, one_server, cfg);
+}
+
+static int
+opt_key_secret(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "empty or longer than 255 bytes";
+	return *v && str_copy(cfg->cp.key, v, sizeof cfg->cp.key) ? 0 : -1;
+}
+
+static int
+opt_auth(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "not sha256 or sha1";
+	return lisp_auth_alg_parse(v, &cfg->cp.auth_alg) ? 0 : -1;
+}
+
+static int
+one_eid(const char *item, struct lisp_cfg *cfg)
+{
+	uint32_t iid = cfg->in_key == LISP_FROM_FLOW ? 0 : (uint32_t)cfg->in_key;
+	struct lisp_prefix *p = &cfg->cp.eids[cfg->cp.n_eids];
+
+	if (!lisp_prefix_parse(item, iid, p) || p->iid > LISP_IID_MAX)
+		return -1;
+	cfg->cp.n_eids++;
+	return 0;
+}
+
+static int
+opt_eids(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "not a list of 1 to 16 EID prefixes ([IID]ADDRESS/LENGTH, IID < 2^24)";
+	cfg->cp.n_eids = 0;
+	return parse_list(v, LISP_CP_EIDS_MAX, one_eid, cfg);
+}
+
+static int
+opt_rloc(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	struct lisp_addr a;
+
+	*why = "not an IPv4 or IPv6 address";
+	if (!parse_addr(v, &a) || !a.set)
+		return -1;
+	cfg->cp.has_rloc = true;
+	cfg->cp.rloc = a.addr;
+	return 0;
+}
+
+static int
+opt_proxy_reply(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "not true or false";
+	return parse_bool(v, &cfg->cp.proxy_reply);
+}
+
+static int
+parse_seconds(const char *v, uint64_t min, unsigned int *out)
+{
+	uint64_t n;
+
+	if (!str_to_u64(v, 86400, &n) || n < min)
+		return -1;
+	*out = (unsigned int)n;
+	return 0;
+}
+
+static int
+opt_probe(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "not 0 (off) to 86400 seconds";
+	return parse_seconds(v, 0, &cfg->cp.probe_s);
+}
+
+static int
+opt_request_interval(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "not 1 to 86400 seconds";
+	return parse_seconds(v, 1, &cfg->cp.request_s);
+}
+
+static int
+opt_register_interval(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	*why = "not 1 to 86400 seconds";
+	return parse_seconds(v, 1, &cfg->cp.register_s);
+}
+
+static int
+opt_cache_size(const char *v, struct lisp_cfg *cfg, const char **why)
+{
+	uint64_t n;
+
+	*why = "not 1 to 10000000 entries";
+	if (!str_to_u64(v, 10000000, &n) || !n)
+		return -1;
+	cfg->cp.cache_size = n;
+	return 0;
+}
+
 static const struct option_desc options_table[] = {
 	{ "remote_ip", opt_remote },
 	{ "local_ip", opt_local },
@@ -186,7 +333,24 @@ static const struct option_desc options_table[] = {
 	{ "tos", opt_tos },
 	{ "df_default", opt_df },
 	{ "csum", opt_csum },
+	{ "map_resolver", opt_resolver },
+	{ "map_server", opt_servers },
+	{ "map_server_key", opt_key_secret },
+	{ "map_server_auth", opt_auth },
+	{ "eid_prefix", opt_eids },
+	{ "rloc", opt_rloc },
+	{ "proxy_reply", opt_proxy_reply },
+	{ "rloc_probe_interval", opt_probe },
+	{ "map_request_interval", opt_request_interval },
+	{ "map_register_interval", opt_register_interval },
+	{ "map_cache_size", opt_cache_size },
 };
+
+bool
+lisp_cfg_is_secret(const char *key)
+{
+	return !strcmp(key, "map_server_key");
+}
 
 static const struct option_desc *
 find_option(const char *name)
@@ -197,6 +361,33 @@ find_option(const char *name)
 	return NULL;
 }
 
+/* Checks that the options make sense together. */
+static int
+lisp_cfg_check(struct lisp_cfg *cfg, char *err, size_t err_size)
+{
+	if (!cfg->remote.flow && !cfg->remote.set && cfg->cp.has_resolver)
+		cfg->remote.flow = true;
+	if (!cfg->remote.flow && !cfg->remote.set) {
+		snprintf(err, err_size, "remote_ip: required (an address or \"flow\")");
+		return -1;
+	}
+	if (cfg->remote.set && cfg->local.set &&
+	    lisp_addr_is_v4(&cfg->remote.addr) != lisp_addr_is_v4(&cfg->local.addr)) {
+		snprintf(err, err_size, "local_ip and remote_ip: not of the same address family");
+		return -1;
+	}
+	if (cfg->cp.n_servers && !cfg->cp.key[0]) {
+		snprintf(err, err_size, "map_server: needs map_server_key");
+		return -1;
+	}
+	if (cfg->cp.n_servers && !cfg->cp.n_eids) {
+		snprintf(err, err_size, "map_server: needs eid_prefix (what to register)");
+		return -1;
+	}
+	return 0;
+}
+
+
 int
 lisp_cfg_parse(const struct kv *options, size_t n, struct lisp_cfg *cfg, char *err,
 	       size_t err_size)
@@ -206,7 +397,15 @@ lisp_cfg_parse(const struct kv *options, size_t n, struct lisp_cfg *cfg, char *e
 	cfg->ttl = 64;
 	cfg->df = true;
 	cfg->csum6 = true;
-	/* "key" sets both directions: apply it first so in_key/out_key can refine it. */
+	cfg->cp.auth_alg = LISP_AUTH_SHA256_128;
+	cfg->cp.probe_s = 30;
+	cfg->cp.request_s = 1;
+	cfg->cp.register_s = 60;
+	cfg->cp.cache_size = 100000;
+	/*
+	 * "key" sets both directions: apply it first so in_key/out_key can refine it, and so
+	 * eid_prefix knows the instance its bare prefixes are in.
+	 */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n; i++) {
 			const struct option_desc *d = find_option(options[i].key);
@@ -220,19 +419,12 @@ lisp_cfg_parse(const struct kv *options, size_t n, struct lisp_cfg *cfg, char *e
 			if ((pass == 0) != !strcmp(d->name, "key"))
 				continue;
 			if (d->parse(options[i].value, cfg, &why)) {
-				snprintf(err, err_size, "%s \"%s\": %s", d->name, options[i].value, why);
+				snprintf(err, err_size, "%s \"%s\": %s", d->name,
+					 lisp_cfg_is_secret(d->name) ? "(secret)" : options[i].value,
+					 why);
 				return -1;
 			}
 		}
 	}
-	if (!cfg->remote.flow && !cfg->remote.set) {
-		snprintf(err, err_size, "remote_ip: required (an address or \"flow\")");
-		return -1;
-	}
-	if (cfg->remote.set && cfg->local.set &&
-	    lisp_addr_is_v4(&cfg->remote.addr) != lisp_addr_is_v4(&cfg->local.addr)) {
-		snprintf(err, err_size, "local_ip and remote_ip: not of the same address family");
-		return -1;
-	}
-	return 0;
+	return lisp_cfg_check(cfg, err, err_size);
 }

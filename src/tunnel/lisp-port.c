@@ -29,6 +29,7 @@
 #include "lisp-dp.h"
 #include "lisp-port.h"
 #include "lisp-rx.h"
+#include "lisp-xtr.h"
 #include "log.h"
 #include "csum.h"
 #include "route.h"
@@ -88,6 +89,8 @@ struct netdev_lisp {
 	struct lisp_rx *rx;              /* The receiver of its UDP port (shared). */
 	struct txq q4, q6;
 	struct pkt *scratch;             /* For GSO segments. */
+	struct lisp_xtr *xtr;            /* Control plane and map-cache. */
+	bool kernel_only;                /* Send through the kernel: no direct path. */
 };
 
 /* Where and how one packet goes. */
@@ -152,6 +155,7 @@ lisp_close(struct netdev *dev, bool destroy UNUSED)
 		pkt_free(d->q6.slots[i].pkt);
 		pkt_free(d->inject.pkts[i]);
 	}
+	lisp_xtr_destroy(d->xtr);
 	if (d->rx)
 		lisp_rx_put(d->rx);
 	if (d->q4.fd >= 0)
@@ -186,6 +190,7 @@ lisp_open(const char *name, const struct netdev_args *args, struct netdev **out)
 	}
 	if ((e = setup_sockets(d)) || !(d->rx = lisp_rx_get(d->cfg.dst_port, &e)))
 		goto fail;
+	d->xtr = lisp_xtr_create(&d->up, &d->cfg);
 	*out = &d->up;
 	return 0;
 fail:
@@ -199,13 +204,37 @@ lisp_port_cfg(const struct netdev *dev)
 	return &CONTAINER_OF(dev, const struct netdev_lisp, up)->cfg;
 }
 
-/* Decides destination, source and instance ID from the port and the packet's tunnel fields. */
+struct lisp_xtr *
+lisp_port_xtr(const struct netdev *dev)
+{
+	return CONTAINER_OF(dev, const struct netdev_lisp, up)->xtr;
+}
+
+/* The instance ID the packet goes in (may be out of range: tx_meta_fill checks). */
+static uint64_t
+tx_iid(const struct netdev_lisp *d, const struct pkt *pkt)
+{
+	return d->cfg.out_key == LISP_FROM_FLOW ? pkt->tun.id : (uint64_t)d->cfg.out_key;
+}
+
+/* Whether the port or the packet's flow says where it goes (else the map-cache does). */
 static bool
-tx_meta_fill(const struct netdev_lisp *d, const struct pkt *pkt, struct tx_meta *m,
-	     enum drop_reason *why)
+has_tunnel_dst(const struct netdev_lisp *d, const struct pkt *pkt)
+{
+	return d->cfg.remote.set || pkt->tun.ipv4_dst ||
+	       !IN6_IS_ADDR_UNSPECIFIED(&pkt->tun.ipv6_dst);
+}
+
+/*
+ * Decides destination, source and instance ID from the port and the packet's tunnel fields;
+ * 'mapped' is the destination the map-cache gave when they have none.
+ */
+static bool
+tx_meta_fill(const struct netdev_lisp *d, const struct pkt *pkt, const struct in6_addr *mapped,
+	     struct tx_meta *m, enum drop_reason *why)
 {
 	const struct pkt_tunnel *t = &pkt->tun;
-	uint64_t iid = d->cfg.out_key == LISP_FROM_FLOW ? t->id : (uint64_t)d->cfg.out_key;
+	uint64_t iid = tx_iid(d, pkt);
 
 	memset(m, 0, sizeof *m);
 	if (d->cfg.remote.set)
@@ -214,6 +243,8 @@ tx_meta_fill(const struct netdev_lisp *d, const struct pkt *pkt, struct tx_meta 
 		lisp_v4_mapped(&m->dst, t->ipv4_dst);
 	else if (!IN6_IS_ADDR_UNSPECIFIED(&t->ipv6_dst))
 		m->dst = t->ipv6_dst;
+	else if (mapped)
+		m->dst = *mapped;
 	else
 		return (*why = DROP_NO_TUNNEL_DST), false;
 	m->v6 = !lisp_addr_is_v4(&m->dst);
@@ -337,7 +368,7 @@ direct_hop(struct netdev_lisp *d, const struct tx_meta *m)
 	struct hop_entry *e, *slot = &d->hops[0];
 	int64_t now;
 
-	if (!local || d->inject.count == PKT_BATCH)
+	if (!local || d->kernel_only || d->inject.count == PKT_BATCH)
 		return NULL;
 	now = time_msec();
 	for (e = d->hops; e < d->hops + HOP_CACHE_SIZE; e++) {
@@ -479,15 +510,32 @@ static void
 lisp_send(struct netdev *dev, const struct pkt *pkt)
 {
 	struct netdev_lisp *d = lisp_cast(dev);
+	struct in6_addr mapped, *rloc = NULL;
 	enum drop_reason why;
 	struct tx_meta m;
 	uint16_t ethertype;
+	uint32_t l3 = pkt_l3_offset(pkt, &ethertype);
 
-	if (!pkt_l3_offset(pkt, &ethertype)) {
+	if (!l3) {
 		dev->drops[DROP_L3_NON_IP]++;
 		return;
 	}
-	if (!tx_meta_fill(d, pkt, &m, &why)) {
+	if (!has_tunnel_dst(d, pkt) && tx_iid(d, pkt) <= LISP_IID_MAX) {
+		uint32_t hash = inner_sport(pkt->data + l3, pkt->size - l3);
+
+		switch (lisp_xtr_resolve(d->xtr, pkt, l3, (uint32_t)tx_iid(d, pkt), hash, &mapped,
+					 &why)) {
+		case XTR_SEND:
+			rloc = &mapped;
+			break;
+		case XTR_QUEUED:
+			return;
+		case XTR_DROP:
+			dev->drops[why]++;
+			return;
+		}
+	}
+	if (!tx_meta_fill(d, pkt, rloc, &m, &why)) {
 		dev->drops[why]++;
 		return;
 	}
@@ -543,6 +591,18 @@ lisp_flush(struct netdev *dev)
 		txq_flush(d, &d->q6);
 }
 
+void
+lisp_port_send_now(struct netdev *dev, const struct pkt *pkt)
+{
+	struct netdev_lisp *d = lisp_cast(dev);
+
+	/* Outside the bridge's turn nobody would pick up direct-path frames: the kernel sends. */
+	d->kernel_only = true;
+	lisp_send(dev, pkt);
+	lisp_flush(dev);
+	d->kernel_only = false;
+}
+
 /* Asks the kernel for the path MTU to 'dst': a UDP socket connected there knows it. */
 static int
 kernel_path_mtu(const struct in6_addr *dst, uint16_t port)
@@ -571,10 +631,17 @@ lisp_l3_mtu(struct netdev *dev, const struct pkt *pkt)
 	struct netdev_lisp *d = lisp_cast(dev);
 	int64_t now = time_msec();
 	struct mtu_entry *e, *slot = &d->mtus[0];
+	struct in6_addr mapped, *rloc = NULL;
 	enum drop_reason why;
 	struct tx_meta m;
+	uint16_t ethertype;
+	uint32_t l3 = pkt_l3_offset(pkt, &ethertype);
 
-	if (!tx_meta_fill(d, pkt, &m, &why))
+	if (l3 && !has_tunnel_dst(d, pkt) && tx_iid(d, pkt) <= LISP_IID_MAX &&
+	    lisp_xtr_lookup(d->xtr, pkt, l3, (uint32_t)tx_iid(d, pkt),
+			    inner_sport(pkt->data + l3, pkt->size - l3), &mapped))
+		rloc = &mapped;
+	if (!tx_meta_fill(d, pkt, rloc, &m, &why))
 		return 0;
 	for (e = d->mtus; e < d->mtus + MTU_CACHE_SIZE; e++) {
 		if (!memcmp(&e->dst, &m.dst, sizeof m.dst) && e->expires_ms > now)

@@ -5,7 +5,14 @@
 struct netdev;
 struct lisp_cfg;
 
+struct lisp_xtr;
+struct pkt;
+
 /* The parsed options of lisp port 'dev'. */
 const struct lisp_cfg *lisp_port_cfg(const struct netdev *dev);
+/* Its control plane and map-cache. */
+struct lisp_xtr *lisp_port_xtr(const struct netdev *dev);
+/* Sends 'pkt' out of 'dev' at once, through the kernel (for packets released by the xTR). */
+void lisp_port_send_now(struct netdev *dev, const struct pkt *pkt);
 
 #endif

@@ -755,6 +755,72 @@ def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None):
     return types.SimpleNamespace(hv1=hv1, hv2=hv2, vm1=vm1, vm2=vm2, router=router)
 
 
+# --- A mapping system: hypervisors that learn each other from a map-server -------------------
+
+MS_ADDR = "192.168.0.100"
+
+
+def mapped_flows(vm_mac, eid_prefix):
+    """The guide's flows with no tunnel destination: lisp0 asks its map-cache where to go."""
+    return [f"priority=3,dl_dst={LISP_MAC},action=mod_dl_dst:{vm_mac},output:1",
+            "priority=2,in_port=1,dl_type=0x0806,action=NORMAL",
+            f"priority=1,in_port=1,dl_type=0x0800,vlan_tci=0,nw_src={eid_prefix},action=output:3",
+            "priority=0,action=NORMAL"]
+
+
+def site_key(i):
+    return f"key-of-hv{i}"
+
+
+def mapping_options(i, probe=30, register=60, key=None, auth=None):
+    """lisp0's control-plane options on hypervisor 'i'."""
+    opts = [f"options:map_resolver={MS_ADDR}", f"options:map_server={MS_ADDR}",
+            f"options:map_server_key={key or site_key(i)}", f"options:eid_prefix=10.1.{i}.0/24",
+            f"options:rloc_probe_interval={probe}", f"options:map_register_interval={register}"]
+    return opts + ([f"options:map_server_auth={auth}"] if auth else [])
+
+
+def mapped_lisp(lab, n=3, echo=None, probe=30, register=60):
+    """
+    'n' hypervisors and a map-server on one L2 underlay (a Linux bridge in namespace "ul"):
+
+        [vmI] 10.1.I.1/24 -- tap0 (1) br0 (hvI) eth0 (2) == ul == eth0 [ms] 192.168.0.100
+                              br0: 192.168.0.I/24 (RLOC), 10.1.I.254/24 (the VM's router)
+
+    Every hypervisor runs README-lisp's commands, then gives lisp0 the map-server (also the
+    map-resolver), its key and its EID prefix 10.1.I.0/24; its flows set no tunnel destination.
+    The map-server namespace runs its own lispswitchd with one site per hypervisor. Returns a
+    namespace with hvs, vms, ms (Hypervisor) and ul (Netns).
+    """
+    ul = lab.netns("ul")
+    ul.ip("link", "add", "sw", "type", "bridge")
+    ul.ip("link", "set", "sw", "up")
+    ms = Hypervisor(lab, "ms", echo)
+    hvs = [Hypervisor(lab, f"hv{i}", echo) for i in range(1, n + 1)]
+    for i, hv in enumerate([ms] + hvs):
+        port = f"p{i}"
+        veth(hv.ns, "eth0", ul, port)
+        ul.ip("link", "set", port, "master", "sw")
+        ul.ip("link", "set", port, "up")
+    ms.ns.ip("addr", "add", MS_ADDR + "/24", "dev", "eth0")
+    ms.ns.ip("link", "set", "eth0", "up")
+    ms.start()
+    for i in range(1, n + 1):
+        ms.ctl("lisp/ms-add-site", f"hv{i}", site_key(i), f"10.1.{i}.0/24")
+    vms = []
+    for i, hv in enumerate(hvs, 1):
+        vm = hv.add_vm(f"vm{i}", "tap0", f"10.1.{i}.1/24")
+        hv.start()
+        hv.guide_setup()
+        hv.ctl("set", "Interface", "lisp0", *mapping_options(i, probe, register))
+        hv.set_rloc(f"192.168.0.{i}/24")
+        hv.add_address("br0", f"10.1.{i}.254/24")
+        hv.add_flows(mapped_flows(vm.mac, f"10.1.{i}.0/24"))
+        vm.ns.ip("route", "add", "default", "via", f"10.1.{i}.254")
+        vms.append(vm)
+    return types.SimpleNamespace(hvs=hvs, vms=vms, ms=ms, ul=ul)
+
+
 # --- Capturing and decoding, sending crafted datagrams -----------------------------------------
 
 class Capture:

@@ -39,6 +39,13 @@ static const struct {
 	{ "dump-drops", CTL_VERB_DUMP_DROPS, 0, 1 },
 	{ "metrics", CTL_VERB_METRICS, 0, 0 },
 	{ "capture", CTL_VERB_CAPTURE, 1, 8 },
+	{ "lisp/map-cache-show", CTL_VERB_MC_SHOW, 0, 1 },
+	{ "lisp/map-cache-add", CTL_VERB_MC_ADD, 2, 10 },
+	{ "lisp/map-cache-del", CTL_VERB_MC_DEL, 2, 2 },
+	{ "lisp/ms-add-site", CTL_VERB_MS_ADD_SITE, 3, 18 },
+	{ "lisp/ms-del-site", CTL_VERB_MS_DEL_SITE, 1, 1 },
+	{ "lisp/ms-show", CTL_VERB_MS_SHOW, 0, 0 },
+	{ "lisp/map-cache", -1, 0, 0 },
 	{ "", -1, 0, 0 },
 	{ "add", -1, 0, 0 },
 	{ "add-br ", -1, 0, 0 },
@@ -117,7 +124,7 @@ test_read_flags(void **state)
 		CTL_VERB_LIST_BR, CTL_VERB_BR_EXISTS, CTL_VERB_LIST_PORTS, CTL_VERB_GET,
 		CTL_VERB_SHOW, CTL_VERB_DUMP_PORTS, CTL_VERB_FDB_SHOW, CTL_VERB_VLOG_LIST,
 		CTL_VERB_DUMP_FLOWS, CTL_VERB_DUMP_TABLES, CTL_VERB_TRACE, CTL_VERB_DUMP_DROPS,
-		CTL_VERB_METRICS,
+		CTL_VERB_METRICS, CTL_VERB_MC_SHOW, CTL_VERB_MS_SHOW,
 	};
 
 	(void)state;
