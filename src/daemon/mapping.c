@@ -90,14 +90,13 @@ static int
 site_prefixes(const struct cfg_site *s, struct lisp_prefix *out, char *err, size_t err_size)
 {
 	if (s->eids.n > MS_SITE_PREFIXES_MAX) {
-		snprintf(err, err_size, "site %s: more than %d EID prefixes", s->name,
-			 MS_SITE_PREFIXES_MAX);
+		snprintf(err, err_size, "more than %d EID prefixes", MS_SITE_PREFIXES_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i < s->eids.n; i++) {
 		if (!lisp_prefix_parse(s->eids.v[i], 0, &out[i])) {
-			snprintf(err, err_size, "site %s: \"%s\" is not an EID prefix "
-				 "([IID]ADDRESS/LENGTH)", s->name, s->eids.v[i]);
+			snprintf(err, err_size, "\"%.64s\": not an EID prefix ([IID]ADDRESS/LENGTH)",
+				 s->eids.v[i]);
 			return -1;
 		}
 	}
@@ -115,8 +114,10 @@ add_sites(struct map_server *ms, const struct cfg *cfg, char *err, size_t err_si
 		if (map_server_find_site(ms, s->name))
 			continue;
 		if (site_prefixes(s, p, err, err_size) < 0 ||
-		    map_server_add_site(ms, s->name, s->key, p, s->eids.n, err, err_size) < 0)
+		    map_server_add_site(ms, s->name, s->key, p, s->eids.n, err, err_size) < 0) {
+			log_dbg(MAPCACHE, "map-server: site %s: %s", s->name, err);
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -164,7 +165,7 @@ apply_sites(const struct cfg *cfg)
 			map_server_del_site(&server, server.sites[i].name);
 	}
 	if (add_sites(&server, cfg, err, sizeof err) < 0)
-		log_err(MAPCACHE, "map-server: %s", err);
+		log_err(MAPCACHE, "map-server: a site could not be installed: %s", err);
 	if (server.n_sites && !holds_endpoint) {
 		int e = lisp_cp_get();
 

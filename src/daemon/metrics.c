@@ -8,6 +8,11 @@
 #include "bridge.h"
 #include "config.h"
 #include "drop.h"
+#include "lisp-cp.h"
+#include "lisp-port.h"
+#include "lisp-xtr.h"
+#include "map-server.h"
+#include "mapping.h"
 #include "netdev.h"
 #include "prom.h"
 #include "rule.h"
@@ -188,6 +193,81 @@ write_tables(struct bridge **brs, size_t n, struct strbuf *sb)
 	free(sums);
 }
 
+/* One family of counters named by label 'event', from an X-macro counter table. */
+struct event_counter {
+	const char *name;
+	uint64_t value;
+};
+
+static void
+write_events(struct strbuf *sb, const char *family, const char *help,
+	     const struct prom_label *labels, size_t n_labels, const struct event_counter *ev,
+	     size_t n_ev, bool header)
+{
+	struct prom_label l[4];
+
+	if (header)
+		prom_family(sb, family, "counter", help);
+	memcpy(l, labels, n_labels * sizeof *labels);
+	for (size_t i = 0; i < n_ev; i++) {
+		l[n_labels] = (struct prom_label){ "event", ev[i].name };
+		prom_sample(sb, family, l, n_labels + 1, ev[i].value);
+	}
+}
+
+/* The control plane: each lisp port's xTR and map-cache, the map-server, the endpoint. */
+static void
+write_mapping(struct bridge **brs, size_t n, struct strbuf *sb)
+{
+	static const char xtr_family[] = "lispswitch_lisp_xtr_events_total";
+	static const char size_family[] = "lispswitch_lisp_map_cache_entries";
+	const struct map_server *ms = mapping_server();
+	const struct lisp_cp_counters *cp = lisp_cp_counters();
+	bool first = true;
+
+	prom_family(sb, size_family, "gauge", "entries in the map-cache of each lisp port");
+	for (size_t i = 0; i < n; i++) {
+		struct ofport *op;
+
+		HMAP_FOR_EACH_SAFE(op, node, &brs[i]->ofproto.ports) {
+			struct prom_label l[] = { { "bridge", brs[i]->ofproto.name },
+						  { "port", op->name } };
+			struct lisp_xtr *x;
+			const struct xtr_counters *c;
+
+			if (op->netdev->class != &netdev_lisp_class)
+				continue;
+			x = lisp_port_xtr(op->netdev);
+			c = lisp_xtr_counters(x);
+			prom_sample(sb, size_family, l, ARRAY_SIZE(l),
+				    map_cache_count(lisp_xtr_cache(x)));
+			const struct event_counter ev[] = {
+#define XTR_EVENT(name, text) { #name, c->name },
+				XTR_COUNTERS(XTR_EVENT)
+#undef XTR_EVENT
+			};
+			write_events(sb, xtr_family, "control-plane events of each lisp port (xTR)",
+				     l, ARRAY_SIZE(l), ev, ARRAY_SIZE(ev), first);
+			first = false;
+		}
+	}
+	const struct event_counter ms_ev[] = {
+#define MS_EVENT(name, text) { #name, ms->stats.name },
+		MS_COUNTERS(MS_EVENT)
+#undef MS_EVENT
+	};
+	const struct event_counter cp_ev[] = {
+#define CP_EVENT(name, text) { #name, cp->name },
+		LISP_CP_COUNTERS(CP_EVENT)
+#undef CP_EVENT
+	};
+	write_events(sb, "lispswitch_map_server_events_total",
+		     "events of the built-in map-server", NULL, 0, ms_ev, ARRAY_SIZE(ms_ev), true);
+	write_events(sb, "lispswitch_lisp_control_messages_total",
+		     "LISP control messages through UDP port 4342", NULL, 0, cp_ev, ARRAY_SIZE(cp_ev),
+		     true);
+}
+
 void
 metrics_write(const struct cfg *running, struct strbuf *sb)
 {
@@ -197,6 +277,7 @@ metrics_write(const struct cfg *running, struct strbuf *sb)
 	write_port_counters(brs, n, sb);
 	write_port_drops(brs, n, sb);
 	write_tables(brs, n, sb);
+	write_mapping(brs, n, sb);
 	for (size_t m = 0; m < ARRAY_SIZE(bridge_metrics); m++) {
 		prom_family(sb, bridge_metrics[m].name, bridge_metrics[m].type, bridge_metrics[m].help);
 		for (size_t i = 0; i < n; i++)

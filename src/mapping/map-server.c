@@ -89,14 +89,13 @@ map_server_add_site(struct map_server *ms, const char *name, const char *key,
 	char buf[LISP_PREFIX_STRLEN];
 
 	if (map_server_find_site(ms, name)) {
-		snprintf(err, err_size, "site %s: already exists", name);
+		snprintf(err, err_size, "site already exists");
 		return -1;
 	}
 	if (!*name || !str_copy(site.name, name, sizeof site.name) || !*key ||
 	    !str_copy(site.key, key, sizeof site.key) || !n || n > MS_SITE_PREFIXES_MAX) {
-		snprintf(err, err_size, "site %s: needs a name (< %d bytes), a key (< %d bytes) and "
-			 "1 to %d EID prefixes", name, MS_SITE_NAME_MAX, MS_KEY_MAX,
-			 MS_SITE_PREFIXES_MAX);
+		snprintf(err, err_size, "a site needs a name (< %d bytes), a key (< %d bytes) and "
+			 "1 to %d EID prefixes", MS_SITE_NAME_MAX, MS_KEY_MAX, MS_SITE_PREFIXES_MAX);
 		return -1;
 	}
 	memcpy(site.prefixes, prefixes, n * sizeof *prefixes);
@@ -104,8 +103,8 @@ map_server_add_site(struct map_server *ms, const char *name, const char *key,
 		for (size_t s = 0; s < ms->n_sites; s++) {
 			for (size_t j = 0; j < ms->sites[s].n_prefixes; j++) {
 				if (prefixes_overlap(&prefixes[i], &ms->sites[s].prefixes[j])) {
-					snprintf(err, err_size, "site %s: prefix %s overlaps site %s",
-						 name, lisp_prefix_format(&prefixes[i], buf),
+					snprintf(err, err_size, "prefix %s overlaps site %s",
+						 lisp_prefix_format(&prefixes[i], buf),
 						 ms->sites[s].name);
 					return -1;
 				}
