@@ -86,10 +86,12 @@ format_map_cache(json_t *out, FILE *f)
 			else
 				fputs("not registered (no Map-Notify yet)\n", f);
 		}
-		json_array_foreach(json_object_get(p, "eid_prefixes"), j, e)
+		json_array_foreach(json_object_get(p, "eid_prefixes"), j, e) {
 			fprintf(f, "  EID prefix %s\n", json_string_value(e));
-		json_array_foreach(json_object_get(p, "entries"), j, e)
+		}
+		json_array_foreach(json_object_get(p, "entries"), j, e) {
 			print_entry(e, f);
+		}
 		print_counters("  ", json_object_get(p, "counters"), f);
 	}
 }
@@ -102,8 +104,9 @@ format_ms(json_t *out, FILE *f)
 
 	json_array_foreach(json_object_get(out, "sites"), i, s) {
 		fprintf(f, "site %s:", str(s, "name"));
-		json_array_foreach(json_object_get(s, "eid_prefixes"), j, e)
+		json_array_foreach(json_object_get(s, "eid_prefixes"), j, e) {
 			fprintf(f, " %s", json_string_value(e));
+		}
 		fputc('\n', f);
 		if (!json_array_size(json_object_get(s, "registrations")))
 			fputs("  no registrations\n", f);
@@ -115,9 +118,10 @@ format_ms(json_t *out, FILE *f)
 				"registers%s\n", str(g, "eid"), str(g, "etr"), num(g, "last_s_ago"),
 				num(g, "expires_s"), num(g, "registers"),
 				json_is_true(json_object_get(g, "proxy_reply")) ? ", proxy reply" : "");
-			json_array_foreach(json_object_get(g, "locators"), k, l)
+			json_array_foreach(json_object_get(g, "locators"), k, l) {
 				fprintf(f, "      %-39s priority %lld weight %lld\n", str(l, "rloc"),
 					num(l, "priority"), num(l, "weight"));
+			}
 		}
 	}
 	print_counters("", json_object_get(out, "counters"), f);

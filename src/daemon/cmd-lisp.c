@@ -12,6 +12,7 @@
 #include "map-server.h"
 #include "mapping.h"
 #include "netdev.h"
+#include "strbuf.h"
 #include "txn.h"
 
 static const char *const action_names[] = {
@@ -215,31 +216,38 @@ find_static(const struct cfg_port *p, const struct lisp_prefix *eid, uint32_t ii
 json_t *
 cmd_map_cache_add(struct txn *txn, const struct cmd *c, struct rpc_error *err)
 {
-	char line[1024] = "", msg[256];
 	struct lisp_record r;
 	struct ofport *op;
+	struct strbuf line;
 	uint32_t iid = 0;
 	struct cfg_port *p = need_cfg_lisp_port(txn, c, &op, &iid, err);
+	json_t *out = NULL;
+	char msg[256];
 	long old;
 
 	if (!p)
 		return NULL;
-	for (size_t i = 1; i < c->n_args; i++) {
-		if (strlen(line) + strlen(c->args[i]) + 2 > sizeof line)
-			return txn_fail(err, CTL_ERR_INVALID, c->verb, c->args[0], "too long");
-		strcat(strcat(line, i > 1 ? " " : ""), c->args[i]);
+	strbuf_init(&line);
+	for (size_t i = 1; i < c->n_args; i++)
+		strbuf_printf(&line, "%s%s", i > 1 ? " " : "", c->args[i]);
+	if (mapping_parse_static(strbuf_cstr(&line), iid, &r, msg, sizeof msg) < 0) {
+		txn_fail(err, CTL_ERR_INVALID, c->verb, c->args[0], "%s", msg);
+		goto out;
 	}
-	if (mapping_parse_static(line, iid, &r, msg, sizeof msg) < 0)
-		return txn_fail(err, CTL_ERR_INVALID, c->verb, c->args[0], "%s", msg);
 	if ((old = find_static(p, &r.eid, iid)) >= 0) {
-		if (!c->may_exist)
-			return txn_fail(err, CTL_ERR_EXISTS, c->verb, c->args[0],
-					"a static entry for %s exists", c->args[1]);
+		if (!c->may_exist) {
+			txn_fail(err, CTL_ERR_EXISTS, c->verb, c->args[0],
+				 "a static entry for %s exists", c->args[1]);
+			goto out;
+		}
 		strlist_del(&p->map_cache, (size_t)old);
 	}
-	strlist_add(&p->map_cache, line);
+	strlist_add(&p->map_cache, strbuf_cstr(&line));
 	txn->dirty = true;
-	return json_null();
+	out = json_null();
+out:
+	strbuf_uninit(&line);
+	return out;
 }
 
 json_t *

@@ -208,7 +208,8 @@ write_events(struct strbuf *sb, const char *family, const char *help,
 
 	if (header)
 		prom_family(sb, family, "counter", help);
-	memcpy(l, labels, n_labels * sizeof *labels);
+	if (n_labels)
+		memcpy(l, labels, n_labels * sizeof *labels);
 	for (size_t i = 0; i < n_ev; i++) {
 		l[n_labels] = (struct prom_label){ "event", ev[i].name };
 		prom_sample(sb, family, l, n_labels + 1, ev[i].value);

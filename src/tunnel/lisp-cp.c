@@ -235,7 +235,7 @@ lisp_cp_input(int fd, int64_t now)
 	static uint8_t buf[MSG_MAX];
 
 	for (int i = 0; i < RECV_PER_WAKE; i++) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
 		socklen_t sl = sizeof ss;
 		struct in6_addr src;
 		uint16_t sport;
@@ -243,6 +243,8 @@ lisp_cp_input(int fd, int64_t now)
 
 		if (n < 0)
 			return;
+		if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+			continue;
 		if (ss.ss_family == AF_INET) {
 			const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
 
