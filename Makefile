@@ -59,7 +59,7 @@ lint: $(BUILD)/build.ninja
 	run-clang-tidy -p $(BUILD) -quiet '$(abspath src)/' >$(BUILD)/clang-tidy.log 2>&1 || \
 		{ grep -E 'error:|warning:' $(BUILD)/clang-tidy.log | sort -u; exit 1; }
 	cppcheck --enable=warning,portability,performance --inline-suppr --quiet --std=c11 \
-		-I src/lib -I src/netdev -I src/ofproto -I src/tunnel -I src/daemon -I $(BUILD) \
+		-I src/lib -I src/netdev -I src/ofproto -I src/tunnel -I src/mapping -I src/daemon -I $(BUILD) \
 		--suppressions-list=cppcheck.supp --suppress=missingIncludeSystem --error-exitcode=1 src
 
 asan-test: $(ASAN)/build.ninja
