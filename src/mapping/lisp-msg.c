@@ -22,7 +22,6 @@ enum {
 	AFI_LCAF = 16387,
 	AFI_MAC = 16389,
 	LCAF_INSTANCE_ID = 2,
-	MSG_HDR_SIZE = 12,          /* Type word and nonce. */
 	REGISTER_AUTH_OFFSET = 16,  /* Type word, nonce, key ID, algorithm, auth length. */
 };
 
@@ -182,7 +181,7 @@ locator_decode(struct cursor *c, struct lisp_locator *l, const char **why)
 	l->local = flags & 0x04;
 	l->probed = flags & 0x02;
 	l->reachable = flags & 0x01;
-	/* An RLOC's instance is the underlay's: we have one, so an Instance-ID LCAF's is dropped. */
+	/* An RLOC's instance would be the underlay's; we have one, so the IID is dropped. */
 	return addr_decode(c, &iid, &l->rloc, why);
 }
 
@@ -274,7 +273,10 @@ source_eid_decode(struct cursor *c, struct lisp_map_request *m, const char **why
 	return true;
 }
 
-/* IRC + 1 ITR-RLOCs; those not IPv4 or IPv6 are skipped, but one at least must be. */
+/*
+ * IRC + 1 ITR-RLOCs; those not IPv4 or IPv6 are skipped, but one at least must be. As for
+ * locators, the IID of one in an Instance-ID LCAF is dropped.
+ */
 static bool
 itr_rlocs_decode(struct cursor *c, unsigned int count, struct lisp_map_request *m,
 		 const char **why)
@@ -414,10 +416,11 @@ lisp_map_register_decode(const uint8_t *msg, size_t len, struct lisp_map_registe
 	if (type == LISP_MAP_REGISTER)
 		register_flags_decode(h, out);
 	out->auth_offset = REGISTER_AUTH_OFFSET;
-	if (!auth_decode(&c, out, why) || !records_decode(&c, h[3], out->records, &out->n_records, why))
+	if (!auth_decode(&c, out, why) ||
+	    !records_decode(&c, h[3], out->records, &out->n_records, why))
 		return false;
-	if (out->has_xtr_id &&
-	    (!cursor_copy(&c, out->xtr_id, sizeof out->xtr_id) || !cursor_u64be(&c, &out->site_id))) {
+	if (out->has_xtr_id && (!cursor_copy(&c, out->xtr_id, sizeof out->xtr_id) ||
+				!cursor_u64be(&c, &out->site_id))) {
 		*why = "short xTR-ID";
 		return false;
 	}
@@ -513,14 +516,34 @@ inner_udp_decode(struct cursor *c, struct lisp_ecm *m, const char **why)
 	return true;
 }
 
+static bool
+inner_ip_decode(struct cursor *c, struct lisp_ecm *m, struct cursor *payload, const char **why)
+{
+	const uint8_t *ip = cursor_peek(c, 1);
+
+	if (!ip) {
+		*why = "short inner IP header";
+		return false;
+	}
+	switch (ip[0] >> 4) {
+	case 4:
+		return inner_ipv4_decode(c, m, payload, why);
+	case 6:
+		return inner_ipv6_decode(c, m, payload, why);
+	default:
+		*why = why_value("inner IP version", ip[0] >> 4);
+		return false;
+	}
+}
+
 bool
 lisp_ecm_decode(const uint8_t *msg, size_t len, struct lisp_ecm *out, const char **why)
 {
 	struct cursor c = cursor_init(msg, len), payload;
-	const uint8_t *h = cursor_pull(&c, 4), *ip;
+	const uint8_t *h = cursor_pull(&c, 4);
 
 	memset(out, 0, sizeof *out);
-	if (!h || !(ip = cursor_peek(&c, 1))) {
+	if (!h) {
 		*why = "short header";
 		return false;
 	}
@@ -532,17 +555,7 @@ lisp_ecm_decode(const uint8_t *msg, size_t len, struct lisp_ecm *out, const char
 	out->ddt = h[0] & 0x04;
 	out->to_etr = h[0] & 0x02;
 	out->to_ms = h[0] & 0x01;
-	if (ip[0] >> 4 == 4) {
-		if (!inner_ipv4_decode(&c, out, &payload, why))
-			return false;
-	} else if (ip[0] >> 4 == 6) {
-		if (!inner_ipv6_decode(&c, out, &payload, why))
-			return false;
-	} else {
-		*why = why_value("inner IP version", ip[0] >> 4);
-		return false;
-	}
-	return inner_udp_decode(&payload, out, why);
+	return inner_ip_decode(&c, out, &payload, why) && inner_udp_decode(&payload, out, why);
 }
 
 /*
@@ -659,8 +672,10 @@ put_plen(struct writer *w, const struct lisp_prefix *p)
 static void
 put_record(struct writer *w, const struct lisp_record *r)
 {
-	if (r->n_locators > LISP_MAX_LOCATORS)
+	if (r->n_locators > LISP_MAX_LOCATORS) {
 		w->failed = true;
+		return;
+	}
 	put_u32(w, r->ttl);
 	put_u8(w, r->n_locators);
 	put_plen(w, &r->eid);
@@ -668,7 +683,7 @@ put_record(struct writer *w, const struct lisp_record *r)
 	put_u8(w, 0);
 	put_u16(w, r->version & 0xfffu);
 	put_eid(w, &r->eid);
-	for (uint8_t i = 0; i < r->n_locators && !w->failed; i++) {
+	for (uint8_t i = 0; i < r->n_locators; i++) {
 		const struct lisp_locator *l = &r->locators[i];
 
 		put_u8(w, l->priority);
@@ -683,9 +698,11 @@ put_record(struct writer *w, const struct lisp_record *r)
 static void
 put_records(struct writer *w, const struct lisp_record *records, uint8_t n)
 {
-	if (n > LISP_MAX_RECORDS)
+	if (n > LISP_MAX_RECORDS) {
 		w->failed = true;
-	for (uint8_t i = 0; i < n && !w->failed; i++)
+		return;
+	}
+	for (uint8_t i = 0; i < n; i++)
 		put_record(w, &records[i]);
 }
 
@@ -875,7 +892,8 @@ lisp_prefix_contains(const struct lisp_prefix *p, uint32_t iid, const struct in6
 bool
 lisp_prefix_equal(const struct lisp_prefix *a, const struct lisp_prefix *b)
 {
-	return a->iid == b->iid && a->plen == b->plen && !memcmp(&a->addr, &b->addr, sizeof a->addr);
+	return a->iid == b->iid && a->plen == b->plen &&
+	       !memcmp(&a->addr, &b->addr, sizeof a->addr);
 }
 
 struct lisp_prefix

@@ -4,8 +4,11 @@
  * with a reason instead of reading past anything; encoders write only what we send (strict) while
  * decoders accept every valid variant other implementations send (liberal):
  *   - EIDs as plain AFIs (instance ID 0) or in an Instance-ID LCAF with any IID mask-length;
- *   - unknown LCAF types inside a locator are skipped by their length (the locator is kept out);
- *   - authentication data of 12, 16, 20 or 32 bytes.
+ *   - unknown LCAF types inside a locator are skipped by their length (the locator is kept out),
+ *     as are locators of another fixed-size AFI (0, MAC); an AFI of unknown size is refused;
+ *   - a source EID or ITR-RLOC of another kind is left out (one IPv4/IPv6 ITR-RLOC is needed);
+ *   - authentication data of 12, 16, 20 or 32 bytes;
+ *   - bytes after the message (LISP-SEC data, say) are left to the caller.
  * What we send: EIDs always in an Instance-ID LCAF (IID mask-length 0), full-length digests.
  *
  * Addresses are struct in6_addr with IPv4 v4-mapped (::ffff:a.b.c.d), as everywhere in the
@@ -83,7 +86,7 @@ struct lisp_map_request {
 	struct in6_addr itr_rlocs[LISP_MAX_ITR_RLOCS];
 	uint8_t n_eids;          /* Records: the EID prefixes asked for. */
 	struct lisp_prefix eids[LISP_MAX_RECORDS];
-	bool has_mapping;        /* M: the sender's own record follows. */
+	bool has_mapping;        /* M: the sender's own record follows (M is sent from this). */
 	struct lisp_record mapping;
 };
 
@@ -124,8 +127,10 @@ struct lisp_ecm {
 int lisp_msg_type(const uint8_t *msg, size_t len);
 
 /*
- * Decoders: true with '*out' filled, or false with '*why' set to a short static reason ("short
+ * Decoders: true with '*out' filled, or false with '*why' set to a short reason ("short
  * record", "unknown AFI 17", ...) that names what was wrong. They check the type nibble too.
+ * Reasons are static strings, except those naming a value, which are in a per-thread buffer
+ * valid until the same thread's next decode: never freed either way.
  */
 bool lisp_map_request_decode(const uint8_t *msg, size_t len, struct lisp_map_request *out,
 			     const char **why);
@@ -137,8 +142,11 @@ bool lisp_ecm_decode(const uint8_t *msg, size_t len, struct lisp_ecm *out, const
 
 /*
  * Encoders: write the message into 'buf' and return its length, or 0 if it does not fit in
- * 'size' bytes. Map-Register/Notify/Ack are written with 'auth_len' zero bytes of
- * authentication data (at 'auth_offset', set by the encoder): sign them with lisp_auth_sign().
+ * 'size' bytes or 'm' holds what the wire cannot carry (counts beyond the LISP_MAX_* bounds or
+ * zero where one is needed, a prefix length too long for its family, inner addresses of two
+ * families); 'buf' may then hold part of a message. Map-Register/Notify/Ack are written with
+ * 'auth_len' zero bytes of authentication data (at 'auth_offset', set by the encoder): sign them
+ * with lisp_auth_sign().
  */
 size_t lisp_map_request_encode(const struct lisp_map_request *m, uint8_t *buf, size_t size);
 size_t lisp_map_reply_encode(const struct lisp_map_reply *m, uint8_t *buf, size_t size);
@@ -161,8 +169,8 @@ lisp_prefix_is_v4(const struct lisp_prefix *p)
 /* The host prefix (/32 or /128) of address 'a' in instance 'iid'. */
 struct lisp_prefix lisp_prefix_host(uint32_t iid, const struct in6_addr *a);
 /*
- * Parses "[IID]ADDR/LEN", "ADDR/LEN" (instance 'default_iid') or a bare address (a host prefix).
- * False if it is not one.
+ * Parses "[IID]ADDR/LEN", "ADDR/LEN" (instance 'default_iid') or a bare address (a host prefix);
+ * bits past LEN are cleared. False if it is not one.
  */
 bool lisp_prefix_parse(const char *s, uint32_t default_iid, struct lisp_prefix *p);
 /* Writes "[IID]ADDR/LEN" into 'buf' (at least LISP_PREFIX_STRLEN bytes). */
