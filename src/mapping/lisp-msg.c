@@ -62,14 +62,6 @@ afi_find(uint16_t afi)
 	return NULL;
 }
 
-static void
-v4_mapped(struct in6_addr *a, const uint8_t v4[4])
-{
-	memset(a, 0, sizeof *a);
-	a->s6_addr[10] = a->s6_addr[11] = 0xff;
-	memcpy(&a->s6_addr[12], v4, 4);
-}
-
 /* Reads the address of plain family 'afi'. Returns as addr_decode() does. */
 static int
 plain_decode(struct cursor *c, uint16_t afi, struct in6_addr *a, const char **why)
@@ -86,7 +78,7 @@ plain_decode(struct cursor *c, uint16_t afi, struct in6_addr *a, const char **wh
 		return -1;
 	}
 	if (afi == AFI_IPV4)
-		v4_mapped(a, p);
+		lisp_addr_v4_mapped(a, p);
 	else if (afi == AFI_IPV6)
 		memcpy(a, p, 16);
 	else
@@ -143,12 +135,6 @@ addr_decode(struct cursor *c, uint32_t *iid, struct in6_addr *a, const char **wh
 		return -1;
 	}
 	return afi == AFI_LCAF ? lcaf_decode(c, iid, a, why) : plain_decode(c, afi, a, why);
-}
-
-static uint8_t
-family_bits(const struct lisp_prefix *p)
-{
-	return lisp_prefix_is_v4(p) ? 32 : 128;
 }
 
 /* An EID prefix of 'plen' bits: host bits are cleared, a length too long refused. */
@@ -269,7 +255,7 @@ source_eid_decode(struct cursor *c, struct lisp_map_request *m, const char **why
 		return r == 0;
 	}
 	m->has_source_eid = true;
-	m->source_eid.plen = family_bits(&m->source_eid);
+	m->source_eid.plen = lisp_prefix_bits(&m->source_eid);
 	return true;
 }
 
@@ -456,8 +442,8 @@ inner_ipv4_decode(struct cursor *c, struct lisp_ecm *m, struct cursor *payload, 
 		*why = why_value("inner protocol not UDP:", ip[9]);
 		return false;
 	}
-	v4_mapped(&m->src, ip + 12);
-	v4_mapped(&m->dst, ip + 16);
+	lisp_addr_v4_mapped(&m->src, ip + 12);
+	lisp_addr_v4_mapped(&m->dst, ip + 16);
 	return true;
 }
 
@@ -664,7 +650,7 @@ put_eid(struct writer *w, const struct lisp_prefix *p)
 static void
 put_plen(struct writer *w, const struct lisp_prefix *p)
 {
-	if (p->plen > family_bits(p))
+	if (p->plen > lisp_prefix_bits(p))
 		w->failed = true;
 	put_u8(w, p->plen);
 }
@@ -847,129 +833,4 @@ lisp_ecm_encode(const struct lisp_ecm *m, const uint8_t *msg, size_t msg_len, ui
 	}
 	pkt_l4_csum(ip, udp, (uint32_t)udp_size, IPPROTO_UDP);
 	return writer_done(&w, buf);
-}
-
-/* Where the prefix's own bits start in 'addr': IPv4 fills the last 32 of its v4-mapped form. */
-static unsigned int
-first_bit(const struct lisp_prefix *p)
-{
-	return lisp_prefix_is_v4(p) ? 96 : 0;
-}
-
-bool
-lisp_prefix_normalize(struct lisp_prefix *p)
-{
-	unsigned int end = first_bit(p) + p->plen, byte = end / 8;
-
-	if (p->plen > family_bits(p))
-		return false;
-	if (end % 8)
-		p->addr.s6_addr[byte++] &= (uint8_t)(0xff << (8 - end % 8));
-	if (byte < 16)
-		memset(&p->addr.s6_addr[byte], 0, 16 - byte);
-	return true;
-}
-
-/* Whether the first 'bits' bits of 'a' and 'b' are the same. */
-static bool
-bits_equal(const struct in6_addr *a, const struct in6_addr *b, unsigned int bits)
-{
-	unsigned int bytes = bits / 8;
-
-	if (memcmp(a, b, bytes))
-		return false;
-	return !(bits % 8) ||
-	       !((a->s6_addr[bytes] ^ b->s6_addr[bytes]) & (uint8_t)(0xff << (8 - bits % 8)));
-}
-
-bool
-lisp_prefix_contains(const struct lisp_prefix *p, uint32_t iid, const struct in6_addr *a)
-{
-	return p->iid == iid && lisp_prefix_is_v4(p) == IN6_IS_ADDR_V4MAPPED(a) &&
-	       p->plen <= family_bits(p) && bits_equal(&p->addr, a, first_bit(p) + p->plen);
-}
-
-bool
-lisp_prefix_equal(const struct lisp_prefix *a, const struct lisp_prefix *b)
-{
-	return a->iid == b->iid && a->plen == b->plen &&
-	       !memcmp(&a->addr, &b->addr, sizeof a->addr);
-}
-
-struct lisp_prefix
-lisp_prefix_host(uint32_t iid, const struct in6_addr *a)
-{
-	struct lisp_prefix p = { .iid = iid, .addr = *a };
-
-	p.plen = family_bits(&p);
-	return p;
-}
-
-/* Copies the 'len' characters at 's' into 'dst' of 'size' bytes as a string; false if too long. */
-static bool
-copy_part(char *dst, size_t size, const char *s, size_t len)
-{
-	if (len >= size)
-		return false;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-	return true;
-}
-
-/* The "[IID]" in front of a prefix, if any: '*s' is moved past it. */
-static bool
-parse_iid(const char **s, uint64_t *iid)
-{
-	const char *end;
-	char num[16];
-
-	if (**s != '[')
-		return true;
-	end = strchr(*s, ']');
-	if (!end || !copy_part(num, sizeof num, *s + 1, (size_t)(end - *s - 1)) ||
-	    !str_to_u64(num, UINT32_MAX, iid))
-		return false;
-	*s = end + 1;
-	return true;
-}
-
-bool
-lisp_prefix_parse(const char *s, uint32_t default_iid, struct lisp_prefix *p)
-{
-	const char *slash;
-	char addr[INET6_ADDRSTRLEN];
-	uint64_t iid = default_iid, plen;
-	uint8_t v4[4];
-
-	memset(p, 0, sizeof *p);
-	if (!parse_iid(&s, &iid))
-		return false;
-	slash = strchr(s, '/');
-	if (!copy_part(addr, sizeof addr, s, slash ? (size_t)(slash - s) : strlen(s)))
-		return false;
-	if (inet_pton(AF_INET, addr, v4) == 1)
-		v4_mapped(&p->addr, v4);
-	else if (inet_pton(AF_INET6, addr, &p->addr) != 1)
-		return false;
-	p->iid = (uint32_t)iid;
-	p->plen = family_bits(p);
-	if (slash) {
-		if (!str_to_u64(slash + 1, p->plen, &plen))
-			return false;
-		p->plen = (uint8_t)plen;
-	}
-	return lisp_prefix_normalize(p);
-}
-
-const char *
-lisp_prefix_format(const struct lisp_prefix *p, char *buf)
-{
-	char addr[INET6_ADDRSTRLEN];
-
-	if (lisp_prefix_is_v4(p))
-		inet_ntop(AF_INET, &p->addr.s6_addr[12], addr, sizeof addr);
-	else
-		inet_ntop(AF_INET6, &p->addr, addr, sizeof addr);
-	snprintf(buf, LISP_PREFIX_STRLEN, "[%" PRIu32 "]%s/%u", p->iid, addr, p->plen);
-	return buf;
 }

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lisp-prefix.h"
+
 #define LISP_CONTROL_PORT 4342
 
 enum lisp_msg_type {
@@ -38,13 +40,6 @@ enum lisp_msg_type {
 #define LISP_MAX_LOCATORS 8
 #define LISP_MAX_ITR_RLOCS 8
 #define LISP_AUTH_MAX 32
-
-/* An EID prefix in an instance: the key of map-cache entries and site registrations. */
-struct lisp_prefix {
-	uint32_t iid;            /* 24 bits used by the data plane; 32 on the wire. */
-	uint8_t plen;            /* Bits of 'addr' that count, in its family. */
-	struct in6_addr addr;    /* IPv4 v4-mapped; bits past 'plen' zero. */
-};
 
 /* Negative Map-Reply actions (RFC 9301 5.4, "ACT"). */
 enum lisp_action {
@@ -154,27 +149,5 @@ size_t lisp_map_register_encode(struct lisp_map_register *m, uint8_t *buf, size_
 /* The ECM header, inner IP (TTL 64) and UDP (checksum computed), then 'msg'. */
 size_t lisp_ecm_encode(const struct lisp_ecm *m, const uint8_t *msg, size_t msg_len,
 		       uint8_t *buf, size_t size);
-
-/* Prefix helpers. */
-/* 'p' made canonical: bits beyond 'plen' cleared; false if 'plen' is too long for the family. */
-bool lisp_prefix_normalize(struct lisp_prefix *p);
-/* Whether address 'a' (with instance 'iid') falls in prefix 'p'. */
-bool lisp_prefix_contains(const struct lisp_prefix *p, uint32_t iid, const struct in6_addr *a);
-bool lisp_prefix_equal(const struct lisp_prefix *a, const struct lisp_prefix *b);
-static inline bool
-lisp_prefix_is_v4(const struct lisp_prefix *p)
-{
-	return IN6_IS_ADDR_V4MAPPED(&p->addr);
-}
-/* The host prefix (/32 or /128) of address 'a' in instance 'iid'. */
-struct lisp_prefix lisp_prefix_host(uint32_t iid, const struct in6_addr *a);
-/*
- * Parses "[IID]ADDR/LEN", "ADDR/LEN" (instance 'default_iid') or a bare address (a host prefix);
- * bits past LEN are cleared. False if it is not one.
- */
-bool lisp_prefix_parse(const char *s, uint32_t default_iid, struct lisp_prefix *p);
-/* Writes "[IID]ADDR/LEN" into 'buf' (at least LISP_PREFIX_STRLEN bytes). */
-#define LISP_PREFIX_STRLEN 64
-const char *lisp_prefix_format(const struct lisp_prefix *p, char *buf);
 
 #endif
