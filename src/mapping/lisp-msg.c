@@ -5,8 +5,6 @@
  */
 #include "lisp-msg.h"
 
-#include <arpa/inet.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
