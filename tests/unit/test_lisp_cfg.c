@@ -72,6 +72,26 @@ static const struct bad bads[] = {
 	{ "df_default", "yes", "df_default \"yes\": not true or false" },
 	{ "csum", "1", "csum \"1\": not true or false" },
 	{ "remote", "1.2.3.4", "unknown option \"remote\" for a lisp port" },
+	{ "map_resolver", "flow", "map_resolver \"flow\": not an IPv4 or IPv6 address" },
+	{ "map_server", "1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5",
+	  "map_server \"1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5\": not a list of 1 to 4 IPv4 or "
+	  "IPv6 addresses" },
+	{ "map_server", ",", "map_server \",\": not a list of 1 to 4 IPv4 or IPv6 addresses" },
+	{ "map_server_key", "", "map_server_key \"(secret)\": empty or longer than 255 bytes" },
+	{ "map_server_auth", "md5", "map_server_auth \"md5\": not sha256 or sha1" },
+	{ "eid_prefix", "10.0.0.0/33",
+	  "eid_prefix \"10.0.0.0/33\": not a list of 1 to 16 EID prefixes ([IID]ADDRESS/LENGTH, "
+	  "IID < 2^24)" },
+	{ "eid_prefix", "[16777216]10.0.0.0/8",
+	  "eid_prefix \"[16777216]10.0.0.0/8\": not a list of 1 to 16 EID prefixes "
+	  "([IID]ADDRESS/LENGTH, IID < 2^24)" },
+	{ "rloc", "x", "rloc \"x\": not an IPv4 or IPv6 address" },
+	{ "proxy_reply", "1", "proxy_reply \"1\": not true or false" },
+	{ "rloc_probe_interval", "86401", "rloc_probe_interval \"86401\": not 0 (off) to 86400 "
+	  "seconds" },
+	{ "map_request_interval", "0", "map_request_interval \"0\": not 1 to 86400 seconds" },
+	{ "map_register_interval", "x", "map_register_interval \"x\": not 1 to 86400 seconds" },
+	{ "map_cache_size", "0", "map_cache_size \"0\": not 1 to 10000000 entries" },
 };
 
 static void
@@ -106,6 +126,62 @@ test_required_and_family(void **state)
 	assert_string_equal(err, "local_ip and remote_ip: not of the same address family");
 }
 
+/* The control-plane options: defaults, every one parsed, and what they need together. */
+static void
+test_control_plane(void **state)
+{
+	struct kv all[] = { KV("key", "42"), KV("map_resolver", "192.0.2.100"),
+			     KV("map_server", "192.0.2.100, 2001:db8::100"),
+			     KV("map_server_key", "s3cret"), KV("map_server_auth", "sha1"),
+			     KV("eid_prefix", "10.1.0.0/16,[7]2001:db8:1::/48"),
+			     KV("rloc", "192.0.2.1"), KV("proxy_reply", "true"),
+			     KV("rloc_probe_interval", "0"), KV("map_request_interval", "3"),
+			     KV("map_register_interval", "10"), KV("map_cache_size", "5") };
+	struct kv no_key[] = { KV("remote_ip", "flow"), KV("map_server", "192.0.2.100"),
+			       KV("eid_prefix", "10.1.0.0/16") };
+	struct kv no_eid[] = { KV("remote_ip", "flow"), KV("map_server", "192.0.2.100"),
+			       KV("map_server_key", "k") };
+	struct kv plain[] = { KV("remote_ip", "flow") };
+	struct lisp_cfg c;
+	char err[256] = "", buf[LISP_PREFIX_STRLEN];
+
+	(void)state;
+	assert_int_equal(lisp_cfg_parse(plain, 1, &c, err, sizeof err), 0);
+	assert_false(c.cp.has_resolver);
+	assert_int_equal(c.cp.n_servers, 0);
+	assert_int_equal(c.cp.auth_alg, 2);
+	assert_int_equal(c.cp.probe_s, 30);
+	assert_int_equal(c.cp.request_s, 1);
+	assert_int_equal(c.cp.register_s, 60);
+	assert_int_equal(c.cp.cache_size, 100000);
+
+	/* With a map-resolver remote_ip may be left out: it is "flow". */
+	assert_int_equal(lisp_cfg_parse(all, ARRAY_SIZE(all), &c, err, sizeof err), 0);
+	assert_true(c.remote.flow);
+	assert_true(c.cp.has_resolver);
+	assert_int_equal(c.cp.n_servers, 2);
+	assert_true(lisp_addr_is_v4(&c.cp.servers[0]));
+	assert_false(lisp_addr_is_v4(&c.cp.servers[1]));
+	assert_string_equal(c.cp.key, "s3cret");
+	assert_int_equal(c.cp.auth_alg, 1);
+	assert_int_equal(c.cp.n_eids, 2);
+	/* A bare prefix is in the port's key; an explicit one keeps its own. */
+	assert_string_equal(lisp_prefix_format(&c.cp.eids[0], buf), "[42]10.1.0.0/16");
+	assert_string_equal(lisp_prefix_format(&c.cp.eids[1], buf), "[7]2001:db8:1::/48");
+	assert_true(c.cp.has_rloc && c.cp.proxy_reply);
+	assert_int_equal(c.cp.probe_s, 0);
+	assert_int_equal(c.cp.request_s, 3);
+	assert_int_equal(c.cp.register_s, 10);
+	assert_int_equal(c.cp.cache_size, 5);
+
+	assert_int_equal(lisp_cfg_parse(no_key, 3, &c, err, sizeof err), -1);
+	assert_string_equal(err, "map_server: needs map_server_key");
+	assert_int_equal(lisp_cfg_parse(no_eid, 3, &c, err, sizeof err), -1);
+	assert_string_equal(err, "map_server: needs eid_prefix (what to register)");
+	assert_true(lisp_cfg_is_secret("map_server_key"));
+	assert_false(lisp_cfg_is_secret("map_server"));
+}
+
 int
 main(void)
 {
@@ -114,6 +190,7 @@ main(void)
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_required_and_family),
+		cmocka_unit_test(test_control_plane),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
