@@ -287,7 +287,7 @@ send_reply(struct map_server *ms, const struct lisp_map_request *req,
 
 /*
  * The largest prefix around 'eid' that overlaps no site's prefix: the shortest length at which
- * the EID's prefix is clear of them all.
+ * the EID's prefix is clear of them all. 'eid' itself must be clear (a host in no site is).
  */
 static struct lisp_prefix
 uncovered_prefix(const struct map_server *ms, const struct lisp_prefix *eid)
@@ -319,16 +319,20 @@ send_negative(struct map_server *ms, const struct lisp_map_request *req,
 	ms->stats.negative_replies++;
 }
 
-/* The live registration whose prefix covers 'eid' most closely, or NULL. */
+/*
+ * The live registration whose prefix covers 'eid' most closely, or NULL. One past its lifetime
+ * does not count even if map_server_run has not removed it yet.
+ */
 static const struct ms_registration *
-best_registration(const struct ms_site *s, const struct lisp_prefix *eid)
+best_registration(const struct ms_site *s, const struct lisp_prefix *eid, int64_t now)
 {
 	const struct ms_registration *best = NULL;
 
 	for (size_t i = 0; i < s->n_regs; i++) {
 		const struct lisp_prefix *p = &s->regs[i].record.eid;
 
-		if (p->plen <= eid->plen && lisp_prefix_is_v4(p) == lisp_prefix_is_v4(eid) &&
+		if (s->regs[i].expires_ms > now && p->plen <= eid->plen &&
+		    lisp_prefix_is_v4(p) == lisp_prefix_is_v4(eid) &&
 		    lisp_prefix_contains(p, eid->iid, &eid->addr) &&
 		    (!best || p->plen > best->record.eid.plen))
 			best = &s->regs[i];
@@ -355,7 +359,6 @@ void
 map_server_resolve(struct map_server *ms, const struct lisp_map_request *req,
 		   const struct lisp_ecm *ecm, const uint8_t *raw, size_t raw_len, int64_t now)
 {
-	(void)now;
 	ms->stats.requests++;
 	/* One record is what ITRs send; answer the first (RFC 9301 5.2: "send one record"). */
 	if (!req->n_eids || !req->n_itr_rlocs) {
@@ -363,8 +366,19 @@ map_server_resolve(struct map_server *ms, const struct lisp_map_request *req,
 		return;
 	}
 	const struct lisp_prefix *eid = &req->eids[0], *site_prefix = NULL;
+	struct lisp_prefix host = lisp_prefix_host(eid->iid, &eid->addr);
 	const struct ms_site *s = site_covering(ms, eid, &site_prefix);
-	const struct ms_registration *g = s ? best_registration(s, eid) : NULL;
+	const struct ms_registration *g;
+
+	/*
+	 * A prefix in no site may still hold site prefixes (an ITR refreshing a negative entry
+	 * after a site was added): no answer may cover those, so answer for its first address.
+	 */
+	if (!s) {
+		eid = &host;
+		s = site_covering(ms, eid, &site_prefix);
+	}
+	g = s ? best_registration(s, eid, now) : NULL;
 
 	if (!s) {
 		struct lisp_prefix hole = uncovered_prefix(ms, eid);
