@@ -163,7 +163,7 @@ test_add_site_errors(void **state)
 {
 	const struct lisp_prefix a[] = { pfx("10.1.1.0/24"), pfx("2001:db8:1::/48") };
 	struct lisp_prefix many[MS_SITE_PREFIXES_MAX + 1];
-	static const char limits[] = "site c: needs a name (< 64 bytes), a key (< 256 bytes) and "
+	static const char limits[] = "a site needs a name (< 64 bytes), a key (< 256 bytes) and "
 				     "1 to 16 EID prefixes";
 	char err[256], long_key[MS_KEY_MAX + 1], long_name[MS_SITE_NAME_MAX + 1];
 	struct map_server ms;
@@ -175,21 +175,21 @@ test_add_site_errors(void **state)
 	assert_non_null(map_server_find_site(&ms, "a"));
 
 	assert_int_equal(map_server_add_site(&ms, "a", KEY_B, &a[0], 1, err, sizeof err), -1);
-	assert_string_equal(err, "site a: already exists");
+	assert_string_equal(err, "site already exists");
 	assert_string_equal(map_server_find_site(&ms, "a")->key, KEY_A);
 
 	/* Overlaps, whichever prefix is the longer, in either family. */
 	p = pfx("10.1.0.0/16");
 	assert_int_equal(map_server_add_site(&ms, "c", KEY_B, &p, 1, err, sizeof err), -1);
-	assert_string_equal(err, "site c: prefix [0]10.1.0.0/16 overlaps site a");
+	assert_string_equal(err, "prefix [0]10.1.0.0/16 overlaps site a");
 	p = pfx("10.1.1.128/25");
 	assert_int_equal(map_server_add_site(&ms, "c", KEY_B, &p, 1, err, sizeof err), -1);
-	assert_string_equal(err, "site c: prefix [0]10.1.1.128/25 overlaps site a");
+	assert_string_equal(err, "prefix [0]10.1.1.128/25 overlaps site a");
 	p = pfx("10.1.1.0/24");
 	assert_int_equal(map_server_add_site(&ms, "c", KEY_B, &p, 1, err, sizeof err), -1);
 	p = pfx("2001:db8::/32");
 	assert_int_equal(map_server_add_site(&ms, "c", KEY_B, &p, 1, err, sizeof err), -1);
-	assert_string_equal(err, "site c: prefix [0]2001:db8::/32 overlaps site a");
+	assert_string_equal(err, "prefix [0]2001:db8::/32 overlaps site a");
 	assert_int_equal(ms.n_sites, 1);
 	assert_null(map_server_find_site(&ms, "c"));
 
