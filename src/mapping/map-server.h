@@ -32,7 +32,7 @@
 #define MS_COUNTERS(X) \
 	X(registers, "Map-Registers accepted") \
 	X(auth_failures, "Map-Registers refused: wrong key, algorithm or no key") \
-	X(foreign_prefixes, "Map-Registers refused: a prefix outside every site") \
+	X(foreign_prefixes, "Map-Registers refused: a prefix outside every site, or several sites") \
 	X(notifies, "Map-Notifies sent") \
 	X(requests, "Map-Requests received") \
 	X(forwarded, "Map-Requests forwarded to an ETR") \
