@@ -84,6 +84,7 @@ bench:
 	ninja -C $(BENCH)
 	sh bench/classifier/run.sh $(BENCH) bench/results
 	sh bench/micro/run.sh $(BENCH) bench/results
+	$(PYTHON) bench/memory/memory.py --build $(BENCH) --out bench/results
 	$(PYTHON) bench/tunnel/bench.py --build $(BENCH) --out bench/results --profile
 
 # libFuzzer on every parser of untrusted input, FUZZ_SECONDS each; a finding fails the run and

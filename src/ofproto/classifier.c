@@ -9,7 +9,8 @@
 struct cls_subtable {
 	struct flow mask;       /* Shared by all its rules. */
 	struct hmap rules;      /* struct cls_rule by hash of masked value. */
-	int max_priority;       /* Highest priority among its rules. */
+	int max_priority;       /* Highest priority among its rules... */
+	size_t n_max;           /* ...and how many have it, so removing one of many is O(1). */
 	size_t n_rules;
 	uint8_t words[FLOW_U64S]; /* Indexes of the mask's non-zero 64-bit words. */
 	size_t n_words;
@@ -165,7 +166,10 @@ classifier_insert(struct classifier *cls, struct cls_rule *rule)
 	}
 	if (!st->n_rules++ || rule->priority > st->max_priority) {
 		st->max_priority = rule->priority;
+		st->n_max = 1;
 		resort(cls);
+	} else if (rule->priority == st->max_priority) {
+		st->n_max++;
 	}
 	cls->n_rules++;
 	cls->generation++;
@@ -176,11 +180,18 @@ recompute_max(struct cls_subtable *st)
 {
 	struct cls_rule *r;
 
-	/* Heads carry their list's highest priority. */
+	/* Heads carry their list's highest priority; the rest of a list may share it. */
 	st->max_priority = 0;
-	HMAP_FOR_EACH_SAFE(r, node, &st->rules)
-		if (r->priority > st->max_priority)
+	st->n_max = 0;
+	HMAP_FOR_EACH_SAFE(r, node, &st->rules) {
+		if (r->priority > st->max_priority) {
 			st->max_priority = r->priority;
+			st->n_max = 0;
+		}
+		for (const struct cls_rule *s = r; s && s->priority == st->max_priority;
+		     s = s->next_same)
+			st->n_max++;
+	}
 }
 
 /* Takes 'rule' out of its subtable's hash table or same-value list. */
@@ -222,7 +233,8 @@ classifier_remove(struct classifier *cls, struct cls_rule *rule)
 		free(st);
 		return;
 	}
-	if (rule->priority == st->max_priority) {
+	/* Only the last rule of the highest priority going changes the subtable's order. */
+	if (rule->priority == st->max_priority && !--st->n_max) {
 		recompute_max(st);
 		resort(cls);
 	}
