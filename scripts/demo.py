@@ -168,10 +168,39 @@ def readme_lisp(scenario, eid):
     return run
 
 
+def scenario_mapping(lab):
+    """
+    A mapping system: three hypervisors and a map-server on one L2 underlay. No flow names a
+    tunnel destination: each lisp0 registers its EID prefix with the map-server and asks it
+    (Map-Request) where the others are the first time a VM talks to them.
+    """
+    say(scenario_mapping.__doc__.rstrip())
+    say(lsnet.mapped_lisp.__doc__.split("\n\n")[1].rstrip())
+    say("\nThe commands, as run (lispctl talks to each namespace's own lispswitchd):\n")
+    t = lsnet.mapped_lisp(lab, 3, echo=show)
+    say("\n(every hypervisor's registration is in the map-server)\n")
+    for i, vm in enumerate(t.vms, 1):
+        for j, other in enumerate(t.vms, 1):
+            if i != j:
+                ping(vm, f"vm{i}", other.addr, count=3)
+    say()
+    for hv in t.hvs:
+        hv.ctl("lisp/map-cache-show")
+    t.ms.ctl("lisp/ms-show")
+    for i, hv in enumerate(t.hvs, 1):
+        learnt = {e["eid"]: [l["rloc"] for l in e["locators"]]
+                  for e in hv.d.ctl_json("lisp/map-cache-show", "lisp0")[0]["entries"]}
+        want = {f"[0]10.1.{k}.0/24": [f"192.168.0.{k}"] for k in (1, 2, 3) if k != i}
+        if learnt != want:
+            raise DemoFailure(f"hv{i}: map-cache {learnt}, expected {want}")
+
+
 SCENARIOS = [
     ("two VMs on one bridge", "", scenario_one_bridge),
     *[(f"README-lisp scenario {n}, IPv{eid} EIDs", f"scenario {n} ({README_TITLES[n]}; "
        f"IPv{eid} EIDs)", readme_lisp(n, eid)) for eid in (4, 6) for n in (1, 2, 3)],
+    ("mapping system: three hypervisors and a map-server",
+     "mapping system (three hypervisors and a map-server)", scenario_mapping),
 ]
 
 

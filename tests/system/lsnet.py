@@ -787,10 +787,12 @@ def mapped_lisp(lab, n=3, echo=None, probe=30, register=60):
         [vmI] 10.1.I.1/24 -- tap0 (1) br0 (hvI) eth0 (2) == ul == eth0 [ms] 192.168.0.100
                               br0: 192.168.0.I/24 (RLOC), 10.1.I.254/24 (the VM's router)
 
-    Every hypervisor runs README-lisp's commands, then gives lisp0 the map-server (also the
-    map-resolver), its key and its EID prefix 10.1.I.0/24; its flows set no tunnel destination.
-    The map-server namespace runs its own lispswitchd with one site per hypervisor. Returns a
-    namespace with hvs, vms, ms (Hypervisor) and ul (Netns).
+    Every hypervisor runs README-lisp's commands, gives br0 its addresses, then gives lisp0 the
+    map-server (also the map-resolver), its key and its EID prefix 10.1.I.0/24; its flows set no
+    tunnel destination. The map-server namespace runs its own lispswitchd with one site per
+    hypervisor. Returns once the map-server holds every hypervisor's registration (a Map-Request
+    before that would get a negative reply, cached for a minute), with a namespace with hvs, vms,
+    ms (Hypervisor) and ul (Netns).
     """
     ul = lab.netns("ul")
     ul.ip("link", "add", "sw", "type", "bridge")
@@ -812,13 +814,24 @@ def mapped_lisp(lab, n=3, echo=None, probe=30, register=60):
         vm = hv.add_vm(f"vm{i}", "tap0", f"10.1.{i}.1/24")
         hv.start()
         hv.guide_setup()
-        hv.ctl("set", "Interface", "lisp0", *mapping_options(i, probe, register))
+        # The RLOC first: lisp0 registers from it (a register that finds no route waits a whole
+        # map_register_interval; see test_mapping.py).
         hv.set_rloc(f"192.168.0.{i}/24")
         hv.add_address("br0", f"10.1.{i}.254/24")
+        hv.ctl("set", "Interface", "lisp0", *mapping_options(i, probe, register))
         hv.add_flows(mapped_flows(vm.mac, f"10.1.{i}.0/24"))
         vm.ns.ip("route", "add", "default", "via", f"10.1.{i}.254")
         vms.append(vm)
+    if not wait_until(lambda: ms_registered(ms.d) >= {f"hv{i}" for i in range(1, n + 1)},
+                      timeout=10, interval=0.1):
+        raise RuntimeError(f"map-server: registered sites {sorted(ms_registered(ms.d))} "
+                           f"after 10 s, not hv1..hv{n}")
     return types.SimpleNamespace(hvs=hvs, vms=vms, ms=ms, ul=ul)
+
+
+def ms_registered(daemon):
+    """The names of the map-server's sites that hold at least one registration."""
+    return {s["name"] for s in daemon.ctl_json("lisp/ms-show")["sites"] if s["registrations"]}
 
 
 # --- Capturing and decoding, sending crafted datagrams -----------------------------------------
