@@ -617,8 +617,8 @@ lisp_xtr_notify(struct lisp_xtr *x, const struct lisp_map_register *n, const uin
 	return false;
 }
 
-/* Registers our EID prefixes with map-server 'i'. */
-static void
+/* Registers our EID prefixes with map-server 'i'; false if it could not be sent. */
+static bool
 send_register(struct lisp_xtr *x, size_t i)
 {
 	const struct lisp_cp_cfg *cp = &x->cfg.cp;
@@ -630,7 +630,7 @@ send_register(struct lisp_xtr *x, size_t i)
 	size_t len;
 
 	if (!our_rloc(x, &cp->servers[i], &rloc))
-		return;
+		return false;
 	reg.auth_len = (uint16_t)lisp_auth_len(cp->auth_alg);
 	reg.n_records = (uint8_t)cp->n_eids;
 	for (size_t k = 0; k < cp->n_eids; k++) {
@@ -644,11 +644,12 @@ send_register(struct lisp_xtr *x, size_t i)
 	}
 	len = lisp_map_register_encode(&reg, buf, sizeof buf);
 	if (!len || !lisp_auth_sign(buf, len, reg.auth_offset, reg.auth_len, reg.alg, cp->key))
-		return;
+		return false;
 	x->regs[i].nonce = reg.nonce;
 	x->regs[i].acked = false;
 	lisp_cp_send(&cp->servers[i], LISP_CONTROL_PORT, buf, len);
 	x->stats.registers++;
+	return true;
 }
 
 static void
@@ -668,7 +669,9 @@ run_registers(struct lisp_xtr *x, int64_t now)
 					 "Map-Register", x->port->name, i);
 			r->registered = false;
 		}
-		send_register(x, i);
+		/* Not sent (no address towards it yet): try again soon, not an interval later. */
+		if (!send_register(x, i))
+			interval = MIN(interval, REGISTER_RETRY_MS);
 		r->next_ms = now + interval;
 	}
 }
