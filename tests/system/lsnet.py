@@ -761,26 +761,39 @@ MS_ADDR = "192.168.0.100"
 
 
 def mapped_flows(vm_mac, eid_prefix):
-    """The guide's flows with no tunnel destination: lisp0 asks its map-cache where to go."""
-    return [f"priority=3,dl_dst={LISP_MAC},action=mod_dl_dst:{vm_mac},output:1",
-            "priority=2,in_port=1,dl_type=0x0806,action=NORMAL",
-            f"priority=1,in_port=1,dl_type=0x0800,vlan_tci=0,nw_src={eid_prefix},action=output:3",
-            "priority=0,action=NORMAL"]
+    """The guide's flows with no tunnel destination: lisp0 asks its map-cache where to go. For
+    an IPv6 prefix, neighbour discovery stays local as ARP does (see guide_flows)."""
+    if is_v6(eid_prefix):
+        local = [f"priority=2,in_port=1,icmp6,icmp_type={t},action=NORMAL" for t in (135, 136)]
+        tunnel = f"priority=1,in_port=1,dl_type=0x86dd,vlan_tci=0,ipv6_src={eid_prefix}"
+    else:
+        local = ["priority=2,in_port=1,dl_type=0x0806,action=NORMAL"]
+        tunnel = f"priority=1,in_port=1,dl_type=0x0800,vlan_tci=0,nw_src={eid_prefix}"
+    return [f"priority=3,dl_dst={LISP_MAC},action=mod_dl_dst:{vm_mac},output:1", *local,
+            f"{tunnel},action=output:3", "priority=0,action=NORMAL"]
+
+
+def mapped_eid(i, eid=4):
+    """(EID prefix, VM address, router address on br0) of hypervisor 'i'."""
+    if eid == 6:
+        return f"fd00:{i}::/64", f"fd00:{i}::1/64", f"fd00:{i}::fe/64"
+    return f"10.1.{i}.0/24", f"10.1.{i}.1/24", f"10.1.{i}.254/24"
 
 
 def site_key(i):
     return f"key-of-hv{i}"
 
 
-def mapping_options(i, probe=30, register=60, key=None, auth=None):
+def mapping_options(i, probe=30, register=60, key=None, auth=None, eid=4):
     """lisp0's control-plane options on hypervisor 'i'."""
     opts = [f"options:map_resolver={MS_ADDR}", f"options:map_server={MS_ADDR}",
-            f"options:map_server_key={key or site_key(i)}", f"options:eid_prefix=10.1.{i}.0/24",
+            f"options:map_server_key={key or site_key(i)}",
+            f"options:eid_prefix={mapped_eid(i, eid)[0]}",
             f"options:rloc_probe_interval={probe}", f"options:map_register_interval={register}"]
     return opts + ([f"options:map_server_auth={auth}"] if auth else [])
 
 
-def mapped_lisp(lab, n=3, echo=None, probe=30, register=60):
+def mapped_lisp(lab, n=3, echo=None, probe=30, register=60, eid=4):
     """
     'n' hypervisors and a map-server on one L2 underlay (a Linux bridge in namespace "ul"):
 
@@ -790,7 +803,8 @@ def mapped_lisp(lab, n=3, echo=None, probe=30, register=60):
     Every hypervisor runs README-lisp's commands, gives br0 its addresses, then gives lisp0 the
     map-server (also the map-resolver), its key and its EID prefix 10.1.I.0/24; its flows set no
     tunnel destination. The map-server namespace runs its own lispswitchd with one site per
-    hypervisor. Returns once the map-server holds every hypervisor's registration (a Map-Request
+    hypervisor. With 'eid' 6 the VMs are fd00:I::1/64 behind fd00:I::fe (IPv6 EIDs over the same
+    IPv4 RLOCs). Returns once the map-server holds every hypervisor's registration (a Map-Request
     before that would get a negative reply, cached for a minute), with a namespace with hvs, vms,
     ms (Hypervisor) and ul (Netns).
     """
@@ -808,19 +822,20 @@ def mapped_lisp(lab, n=3, echo=None, probe=30, register=60):
     ms.ns.ip("link", "set", "eth0", "up")
     ms.start()
     for i in range(1, n + 1):
-        ms.ctl("lisp/ms-add-site", f"hv{i}", site_key(i), f"10.1.{i}.0/24")
+        ms.ctl("lisp/ms-add-site", f"hv{i}", site_key(i), mapped_eid(i, eid)[0])
     vms = []
     for i, hv in enumerate(hvs, 1):
-        vm = hv.add_vm(f"vm{i}", "tap0", f"10.1.{i}.1/24")
+        prefix, addr, router = mapped_eid(i, eid)
+        vm = hv.add_vm(f"vm{i}", "tap0", addr)
         hv.start()
         hv.guide_setup()
         # The RLOC first: lisp0 registers from it (a register that finds no route waits a whole
         # map_register_interval; see test_mapping.py).
         hv.set_rloc(f"192.168.0.{i}/24")
-        hv.add_address("br0", f"10.1.{i}.254/24")
-        hv.ctl("set", "Interface", "lisp0", *mapping_options(i, probe, register))
-        hv.add_flows(mapped_flows(vm.mac, f"10.1.{i}.0/24"))
-        vm.ns.ip("route", "add", "default", "via", f"10.1.{i}.254")
+        hv.add_address("br0", router)
+        hv.ctl("set", "Interface", "lisp0", *mapping_options(i, probe, register, eid=eid))
+        hv.add_flows(mapped_flows(vm.mac, prefix))
+        vm.ns.ip(*(["-6"] if eid == 6 else []), "route", "add", "default", "via", plain(router))
         vms.append(vm)
     if not wait_until(lambda: ms_registered(ms.d) >= {f"hv{i}" for i in range(1, n + 1)},
                       timeout=10, interval=0.1):

@@ -252,6 +252,25 @@ def test_three_hypervisors_learn_each_other(lab):
     assert m["notifies"] == m["registers"] >= 3, m
 
 
+def test_ipv6_eids_learnt_over_ipv4_rlocs(lab):
+    """
+    The same with IPv6 EIDs (fd00:I::/64, neighbour discovery kept local): every VM reaches every
+    other, and each hypervisor learns exactly the two other IPv6 prefixes with their RLOCs.
+    """
+    t = lsnet.mapped_lisp(lab, 3, probe=PROBE_S, register=REGISTER_S, eid=6)
+    for i, vm in enumerate(t.vms):
+        for j, other in enumerate(t.vms):
+            if i != j:
+                ping_ok(vm, other.addr)
+    for i, hv in enumerate(t.hvs, 1):
+        c = cache(hv)
+        assert c["eid_prefixes"] == [f"[0]fd00:{i}::/64"]
+        got = {e["eid"]: [l["rloc"] for l in e["locators"]] for e in c["entries"]}
+        assert got == {f"[0]fd00:{k}::/64": [f"192.168.0.{k}"] for k in (1, 2, 3) if k != i}
+        assert (c["counters"]["map_requests"], c["counters"]["map_replies"]) == (2, 2)
+        assert hv.drops() == {}, hv.label
+
+
 # --- 2. The map-server restarts ----------------------------------------------------------------------
 
 def test_map_server_restart(lab):
