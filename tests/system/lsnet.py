@@ -526,13 +526,14 @@ def tun_dst_field(rloc):
     return "tun_ipv6_dst" if is_v6(rloc) else "tun_dst"
 
 
-def guide_flows(vm_mac, eid_prefix, remote_rloc):
+def guide_flows(vm_mac, eid_prefix, remote_rloc=None):
     """
     README-lisp's flows for one hypervisor: its VM's MAC, its EID prefix, the remote
     hypervisor's RLOC. For an IPv4 EID prefix they are the guide's four flows, verbatim. For an
     IPv6 prefix the ARP flow becomes two flows that keep Neighbour Discovery off the tunnel as
     the guide keeps ARP off it (neighbour solicitations and advertisements go NORMAL, over the
     underlay's L2 segment or to the hypervisor as router), and the tunnel flow matches IPv6.
+    Without 'remote_rloc' the tunnel flow sets no destination: lisp0's map-cache gives it.
     """
     if is_v6(eid_prefix):
         local = [f"priority=2,in_port=1,icmp6,icmp_type={t},action=NORMAL" for t in (135, 136)]
@@ -540,10 +541,9 @@ def guide_flows(vm_mac, eid_prefix, remote_rloc):
     else:
         local = ["priority=2,in_port=1,dl_type=0x0806,action=NORMAL"]
         tunnel = f"priority=1,in_port=1,dl_type=0x0800,vlan_tci=0,nw_src={eid_prefix}"
+    dst = f"set_field:{plain(remote_rloc)}->{tun_dst_field(remote_rloc)}," if remote_rloc else ""
     return [f"priority=3,dl_dst={LISP_MAC},action=mod_dl_dst:{vm_mac},output:1", *local,
-            f"{tunnel},action=set_field:{plain(remote_rloc)}->{tun_dst_field(remote_rloc)}"
-            ",output:3",
-            "priority=0,action=NORMAL"]
+            f"{tunnel},action={dst}output:3", "priority=0,action=NORMAL"]
 
 
 def mac_hex(mac):
@@ -760,19 +760,6 @@ def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None):
 MS_ADDR = "192.168.0.100"
 
 
-def mapped_flows(vm_mac, eid_prefix):
-    """The guide's flows with no tunnel destination: lisp0 asks its map-cache where to go. For
-    an IPv6 prefix, neighbour discovery stays local as ARP does (see guide_flows)."""
-    if is_v6(eid_prefix):
-        local = [f"priority=2,in_port=1,icmp6,icmp_type={t},action=NORMAL" for t in (135, 136)]
-        tunnel = f"priority=1,in_port=1,dl_type=0x86dd,vlan_tci=0,ipv6_src={eid_prefix}"
-    else:
-        local = ["priority=2,in_port=1,dl_type=0x0806,action=NORMAL"]
-        tunnel = f"priority=1,in_port=1,dl_type=0x0800,vlan_tci=0,nw_src={eid_prefix}"
-    return [f"priority=3,dl_dst={LISP_MAC},action=mod_dl_dst:{vm_mac},output:1", *local,
-            f"{tunnel},action=output:3", "priority=0,action=NORMAL"]
-
-
 def mapped_eid(i, eid=4):
     """(EID prefix, VM address, router address on br0) of hypervisor 'i'."""
     if eid == 6:
@@ -834,7 +821,7 @@ def mapped_lisp(lab, n=3, echo=None, probe=30, register=60, eid=4):
         hv.set_rloc(f"192.168.0.{i}/24")
         hv.add_address("br0", router)
         hv.ctl("set", "Interface", "lisp0", *mapping_options(i, probe, register, eid=eid))
-        hv.add_flows(mapped_flows(vm.mac, prefix))
+        hv.add_flows(guide_flows(vm.mac, prefix))
         vm.ns.ip(*(["-6"] if eid == 6 else []), "route", "add", "default", "via", plain(router))
         vms.append(vm)
     if not wait_until(lambda: ms_registered(ms.d) >= {f"hv{i}" for i in range(1, n + 1)},
