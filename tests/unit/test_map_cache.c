@@ -6,30 +6,11 @@
  * lookups rely on (also checked against a linear scan over random puts and removals).
  */
 #include "unit.h"
+#include "unit-prefix.h"
 
 #include "map-cache.h"
 
 #define MINUTE 60000
-
-/* Prefix "[IID]ADDR/LEN" or a bare address; a typo in a test aborts it. */
-static struct lisp_prefix
-pfx(const char *s)
-{
-	struct lisp_prefix p;
-
-	if (!lisp_prefix_parse(s, 0, &p)) {
-		fprintf(stderr, "bad prefix \"%s\" in test\n", s);
-		abort();
-	}
-	return p;
-}
-
-/* Address 's', IPv4 v4-mapped. */
-static struct in6_addr
-addr(const char *s)
-{
-	return pfx(s).addr;
-}
 
 /* A record for 'eid' with 'ttl' minutes and no locators yet. */
 static struct lisp_record

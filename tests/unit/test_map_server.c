@@ -8,6 +8,7 @@
  * site's unregistered prefix or for the largest hole around the EID in space no site has.
  */
 #include "unit.h"
+#include "unit-prefix.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -50,24 +51,6 @@ record_send(void *aux, const struct in6_addr *dst, uint16_t port, const uint8_t 
 	s->port = port;
 	s->len = len;
 	memcpy(s->msg, msg, len);
-}
-
-static struct lisp_prefix
-pfx(const char *s)
-{
-	struct lisp_prefix p;
-
-	if (!lisp_prefix_parse(s, 0, &p)) {
-		fprintf(stderr, "bad prefix \"%s\" in test\n", s);
-		abort();
-	}
-	return p;
-}
-
-static struct in6_addr
-addr(const char *s)
-{
-	return pfx(s).addr;
 }
 
 static bool
