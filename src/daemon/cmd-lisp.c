@@ -1,5 +1,4 @@
 /* The lisp/ verbs: map-cache views and static entries, the built-in map-server's sites. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,11 +28,7 @@ addr_json(const struct in6_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	if (IN6_IS_ADDR_V4MAPPED(a))
-		inet_ntop(AF_INET, &a->s6_addr[12], buf, sizeof buf);
-	else
-		inet_ntop(AF_INET6, a, buf, sizeof buf);
-	return json_string(buf);
+	return json_string(lisp_addr_format(a, buf));
 }
 
 static json_t *

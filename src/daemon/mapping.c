@@ -1,6 +1,5 @@
 #include "mapping.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -179,18 +178,6 @@ apply_sites(const struct cfg *cfg)
 	}
 }
 
-static bool
-parse_rloc(const char *s, struct in6_addr *a)
-{
-	struct in_addr a4;
-
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		lisp_v4_mapped(a, a4.s_addr);
-		return true;
-	}
-	return inet_pton(AF_INET6, s, a) == 1;
-}
-
 int
 mapping_parse_static(const char *line, uint32_t iid, struct lisp_record *r, char *err,
 		     size_t err_size)
@@ -208,7 +195,7 @@ mapping_parse_static(const char *line, uint32_t iid, struct lisp_record *r, char
 	while ((tok = strtok_r(NULL, " ", &save))) {
 		struct lisp_locator *l = &r->locators[r->n_locators];
 
-		if (r->n_locators == LISP_MAX_LOCATORS || !parse_rloc(tok, &l->rloc)) {
+		if (r->n_locators == LISP_MAX_LOCATORS || !lisp_addr_parse(tok, &l->rloc)) {
 			snprintf(err, err_size, "\"%.64s\": not an RLOC address, or more than %d",
 				 tok, LISP_MAX_LOCATORS);
 			return -1;

@@ -21,6 +21,26 @@ lisp_addr_v4_mapped(struct in6_addr *a, const uint8_t v4[4])
 	memcpy(&a->s6_addr[12], v4, 4);
 }
 
+bool
+lisp_addr_parse(const char *s, struct in6_addr *a)
+{
+	uint8_t v4[4];
+
+	if (inet_pton(AF_INET, s, v4) == 1) {
+		lisp_addr_v4_mapped(a, v4);
+		return true;
+	}
+	return inet_pton(AF_INET6, s, a) == 1;
+}
+
+const char *
+lisp_addr_format(const struct in6_addr *a, char *buf)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return inet_ntop(AF_INET, &a->s6_addr[12], buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
 /* Where the prefix's own bits start in 'addr': IPv4 fills the last 32 of its v4-mapped form. */
 static unsigned int
 first_bit(const struct lisp_prefix *p)
@@ -111,7 +131,6 @@ lisp_prefix_parse(const char *s, uint32_t default_iid, struct lisp_prefix *p)
 	const char *slash;
 	char addr[INET6_ADDRSTRLEN];
 	uint64_t iid = default_iid, plen;
-	uint8_t v4[4];
 
 	memset(p, 0, sizeof *p);
 	if (!parse_iid(&s, &iid))
@@ -119,9 +138,7 @@ lisp_prefix_parse(const char *s, uint32_t default_iid, struct lisp_prefix *p)
 	slash = strchr(s, '/');
 	if (!copy_part(addr, sizeof addr, s, slash ? (size_t)(slash - s) : strlen(s)))
 		return false;
-	if (inet_pton(AF_INET, addr, v4) == 1)
-		lisp_addr_v4_mapped(&p->addr, v4);
-	else if (inet_pton(AF_INET6, addr, &p->addr) != 1)
+	if (!lisp_addr_parse(addr, &p->addr))
 		return false;
 	p->iid = (uint32_t)iid;
 	p->plen = lisp_prefix_bits(p);
@@ -138,10 +155,7 @@ lisp_prefix_format(const struct lisp_prefix *p, char *buf)
 {
 	char addr[INET6_ADDRSTRLEN];
 
-	if (lisp_prefix_is_v4(p))
-		inet_ntop(AF_INET, &p->addr.s6_addr[12], addr, sizeof addr);
-	else
-		inet_ntop(AF_INET6, &p->addr, addr, sizeof addr);
-	snprintf(buf, LISP_PREFIX_STRLEN, "[%" PRIu32 "]%s/%u", p->iid, addr, p->plen);
+	snprintf(buf, LISP_PREFIX_STRLEN, "[%" PRIu32 "]%s/%u", p->iid,
+		 lisp_addr_format(&p->addr, addr), p->plen);
 	return buf;
 }

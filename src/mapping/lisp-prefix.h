@@ -42,5 +42,9 @@ const char *lisp_prefix_format(const struct lisp_prefix *p, char *buf);
 uint8_t lisp_prefix_bits(const struct lisp_prefix *p);
 /* Sets 'a' to the v4-mapped form of IPv4 address 'v4' (4 bytes, network order). */
 void lisp_addr_v4_mapped(struct in6_addr *a, const uint8_t v4[4]);
+/* Parses an IPv4 (kept v4-mapped) or IPv6 address; false if 's' is neither. */
+bool lisp_addr_parse(const char *s, struct in6_addr *a);
+/* Writes 'a' as dotted IPv4 if v4-mapped, else IPv6, into 'buf' (INET6_ADDRSTRLEN bytes). */
+const char *lisp_addr_format(const struct in6_addr *a, char *buf);
 
 #endif

@@ -1,6 +1,5 @@
 #include "map-server.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,14 +135,6 @@ send_msg(struct map_server *ms, const struct in6_addr *dst, uint16_t port, const
 		ms->send(ms->aux, dst, port, msg, len);
 }
 
-static const char *
-addr_str(const struct in6_addr *a, char *buf)
-{
-	if (IN6_IS_ADDR_V4MAPPED(a))
-		return inet_ntop(AF_INET, &a->s6_addr[12], buf, INET6_ADDRSTRLEN);
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
-
 /* The site every record of 'reg' belongs to; NULL if they do not all fall in one. */
 static struct ms_site *
 register_site(const struct map_server *ms, const struct lisp_map_register *reg)
@@ -223,19 +214,19 @@ handle_register(struct map_server *ms, const uint8_t *msg, size_t len,
 
 	if (!lisp_map_register_decode(msg, len, &reg, &why)) {
 		ms->stats.malformed++;
-		log_warn(MAPCACHE, "map-server: Map-Register from %s refused: %s", addr_str(src, a), why);
+		log_warn(MAPCACHE, "map-server: Map-Register from %s refused: %s", lisp_addr_format(src, a), why);
 		return;
 	}
 	if (!(s = register_site(ms, &reg))) {
 		ms->stats.foreign_prefixes++;
 		log_warn(MAPCACHE, "map-server: Map-Register from %s refused: its EID prefixes are not "
-			 "all in one site", addr_str(src, a));
+			 "all in one site", lisp_addr_format(src, a));
 		return;
 	}
 	if (!lisp_auth_verify(msg, len, reg.auth_offset, reg.auth_len, reg.alg, s->key)) {
 		ms->stats.auth_failures++;
 		log_warn(MAPCACHE, "map-server: Map-Register from %s for site %s refused: "
-			 "authentication failed (algorithm %u, %u bytes)", addr_str(src, a), s->name,
+			 "authentication failed (algorithm %u, %u bytes)", lisp_addr_format(src, a), s->name,
 			 reg.alg, reg.auth_len);
 		return;
 	}

@@ -1,6 +1,5 @@
 #include "lisp-cfg.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,20 +36,12 @@ lisp_tunnel_addrs(const struct pkt_tunnel *t, struct in6_addr *src, struct in6_a
 static bool
 parse_addr(const char *v, struct lisp_addr *a)
 {
-	struct in_addr a4;
-
 	memset(a, 0, sizeof *a);
 	if (!strcmp(v, "flow")) {
 		a->flow = true;
 		return true;
 	}
-	if (inet_pton(AF_INET, v, &a4) == 1) {
-		lisp_v4_mapped(&a->addr, a4.s_addr);
-	} else if (inet_pton(AF_INET6, v, &a->addr) != 1) {
-		return false;
-	}
-	a->set = true;
-	return true;
+	return (a->set = lisp_addr_parse(v, &a->addr));
 }
 
 static int
