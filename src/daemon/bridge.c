@@ -379,7 +379,7 @@ bridge_ofport_json(uint32_t ofp_port)
 json_t *
 bridge_port_stats_json(const struct port *port)
 {
-	const struct netdev_stats *s = &port->ofport.netdev->stats;
+	const struct netdev_stats *s = netdev_get_stats(port->ofport.netdev);
 	json_t *drops = json_object();
 
 	for (int r = 0; r < N_DROP_REASONS; r++)

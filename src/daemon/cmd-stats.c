@@ -26,7 +26,7 @@ sum_ports(const struct bridge *br, size_t offset)
 	uint64_t sum = 0;
 
 	HMAP_FOR_EACH_SAFE(op, node, &br->ofproto.ports)
-		sum += *(const uint64_t *)((const char *)&op->netdev->stats + offset);
+		sum += *(const uint64_t *)((const char *)netdev_get_stats(op->netdev) + offset);
 	return sum;
 }
 

@@ -114,7 +114,7 @@ write_port_counters(struct bridge **brs, size_t n, struct strbuf *sb)
 
 			HMAP_FOR_EACH_SAFE(op, node, &brs[i]->ofproto.ports) {
 				const struct port *p = CONTAINER_OF(op, struct port, ofport);
-				const char *stats = (const char *)&op->netdev->stats;
+				const char *stats = (const char *)netdev_get_stats(op->netdev);
 				struct prom_label l[] = { { "bridge", brs[i]->ofproto.name },
 							  { "port", op->name }, { "type", port_type(p) } };
 

@@ -228,15 +228,17 @@ fail:
 	return err;
 }
 
-/* Adds drops the kernel counted (ring full) since the last call. */
+/* Adds drops the kernel counted (ring full) since the last call. Frames received after a
+ * drop carry TP_STATUS_LOSING, which calls this; drops at the end of a burst, with no frame
+ * after them, are collected when the counters are read. */
 static void
-afpacket_read_drops(struct netdev_afpacket *d)
+afpacket_read_drops(struct netdev *dev)
 {
 	struct tpacket_stats st;
 	socklen_t len = sizeof st;
 
-	if (!getsockopt(d->up.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
-		d->up.stats.rx_dropped += st.tp_drops;
+	if (!getsockopt(dev->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+		dev->stats.rx_dropped += st.tp_drops;
 }
 
 /* Copies one received frame into 'pkt', restoring the VLAN tag the kernel took out. */
@@ -276,7 +278,7 @@ afpacket_recv(struct netdev *dev, struct pkt_batch *batch)
 		if (!(status & TP_STATUS_USER))
 			break;
 		if (status & TP_STATUS_LOSING)
-			afpacket_read_drops(d);
+			afpacket_read_drops(dev);
 		if (afpacket_frame_to_pkt(d, h, pkt)) {
 			dev->stats.rx_packets++;
 			dev->stats.rx_bytes += pkt->size;
@@ -358,6 +360,7 @@ const struct netdev_class netdev_afpacket_class = {
 	.open = afpacket_open,
 	.close = afpacket_close,
 	.recv = afpacket_recv,
+	.collect_stats = afpacket_read_drops,
 	.send = afpacket_send,
 	.flush = afpacket_flush,
 };

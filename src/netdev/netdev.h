@@ -34,7 +34,9 @@ struct netdev {
 	int ifindex;
 	int fd;                     /* Readable when packets wait: the main loop polls it. */
 	uint8_t mac[6];             /* The interface's own address. */
-	struct netdev_stats stats;  /* Counted by the class; rx_dropped includes ring overruns. */
+	/* Counted by the class; rx_dropped includes ring overruns. Read it through
+	 * netdev_get_stats(), which first collects what the kernel counted. */
+	struct netdev_stats stats;
 	uint64_t drops[N_DROP_REASONS]; /* Datapath drops of packets from or to this port. */
 	bool tx_pending;            /* Packets queued since the last flush. */
 	/* The internal port of the bridge this port is on (set by the bridge): a tunnel port whose
@@ -94,6 +96,9 @@ struct netdev_class {
 	/* Layer-3 ports: the largest IP packet 'pkt' (with its tunnel metadata) can be sent as
 	 * without fragmenting the packet that carries it; 0 if unknown. NULL for other ports. */
 	int (*l3_mtu)(struct netdev *dev, const struct pkt *pkt);
+	/* Adds to dev->stats what the kernel counted and the datapath has not seen yet (drops
+	 * that no received frame reported). NULL: the class counts everything itself. */
+	void (*collect_stats)(struct netdev *dev);
 };
 
 extern const struct netdev_class netdev_afpacket_class;
@@ -105,6 +110,15 @@ const struct netdev_class *netdev_class_find(const char *type);
 /* Checks a port's type and options; 0 or -1 with 'err' filled. */
 int netdev_validate(const char *type, const struct kv *options, size_t n, char *err,
 		    size_t err_size);
+
+/* The port's counters, up to date. */
+static inline const struct netdev_stats *
+netdev_get_stats(struct netdev *dev)
+{
+	if (dev->class->collect_stats)
+		dev->class->collect_stats(dev);
+	return &dev->stats;
+}
 
 static inline int
 netdev_recv(struct netdev *dev, struct pkt_batch *batch)
