@@ -3,7 +3,9 @@
  * to (by UDP port, key and remote, exact matches first, as OVS does), the receivers' sockets in
  * the main loop, and the direct path in: a LISP datagram the bridge is about to hand to the host
  * on its internal port, addressed to one of the host's own addresses and to a receiver's UDP
- * port, is taken there and decapsulated at once, without the trip through the kernel.
+ * port, is taken there and decapsulated at once, without the trip through the kernel. A UDP GSO
+ * packet of LISP datagrams (what a lisp port's direct path sends for a large TCP packet) is
+ * joined back into the one TCP packet its segments were cut from, which goes on as GSO.
  */
 #include "bridge-tunnel.h"
 
@@ -12,10 +14,12 @@
 
 #include "bridge.h"
 #include "lisp-cfg.h"
+#include "lisp-dp.h"
 #include "lisp-port.h"
 #include "lisp-rx.h"
 #include "loop.h"
 #include "netdev.h"
+#include "pkt-gso.h"
 #include "pkt.h"
 #include "route.h"
 #include "util.h"
@@ -180,9 +184,15 @@ tunnel_intercept(void *aux UNUSED, const struct pkt *pkt)
 	    !lisp_rx_find(udp) || !route_is_local(&o.dst))
 		return false;
 	copy = b->pkts[b->count];
-	pkt_reset(copy);
-	memcpy(copy->data, pkt->data + payload, pkt->size - payload);
-	copy->size = pkt->size - payload;
+	if (pkt->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		pkt_reset(copy);
+		memcpy(copy->data, pkt->data + payload, pkt->size - payload);
+		copy->size = pkt->size - payload;
+	} else if (!pkt_gso_join(pkt->data + payload, pkt->size - payload, pkt->vnet.gso_size,
+				 LISP_HDR_SIZE, copy)) {
+		/* Not segments of one TCP packet: the kernel cuts it, the socket gets them. */
+		return false;
+	}
 	taken_port[filling][b->count] = udp;
 	taken_outer[filling][b->count++] = o;
 	return true;

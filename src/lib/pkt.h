@@ -17,6 +17,11 @@
 #include <stdint.h>
 #include <string.h>
 
+/* UDP segmentation (Linux 5.18 headers; older ones lack the name). */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
 /* Room for outer Ethernet + VLAN + IPv6 + UDP + LISP (14 + 4 + 40 + 8 + 8), rounded up. */
 #define PKT_HEADROOM 128
 /* The largest packet the kernel hands over with GSO, plus its Ethernet and VLAN headers. */

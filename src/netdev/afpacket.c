@@ -3,6 +3,11 @@
  * rings shared with the kernel, one to receive and one to send. A turn of the main loop reads
  * every ready frame up to a batch, and sends a whole batch with one send() call.
  *
+ * A GSO frame goes out by a second packet socket without PACKET_QDISC_BYPASS: the bypass hands
+ * frames straight to the driver, and the kernel drops a GSO frame there when the device cannot
+ * take it as it is, where the ordinary path cuts it in software first. The ring is flushed
+ * before, so that frames leave in order.
+ *
  * Ring format: TPACKET_V2, one packet per frame, each frame with its own status word. TPACKET_V3
  * packs packets into blocks that the kernel hands over only when a block is full or a timer of at
  * least one jiffy (4 ms on this kernel) fires, which adds milliseconds to every packet of a quiet
@@ -50,6 +55,7 @@ struct ring {
 struct netdev_afpacket {
 	struct netdev up;
 	int isolate_fd;     /* BPF link keeping the host stack off the port, or -1. */
+	int gso_fd;         /* Packet socket for GSO frames (see above), or -1. */
 	uint8_t *map;       /* Both rings, RX first. */
 	size_t map_size;
 	struct ring rx, tx;
@@ -193,11 +199,26 @@ afpacket_close(struct netdev *dev, bool destroy UNUSED)
 
 	if (d->isolate_fd >= 0)
 		close(d->isolate_fd);
+	if (d->gso_fd >= 0)
+		close(d->gso_fd);
 	if (d->map)
 		munmap(d->map, d->map_size);
 	if (dev->fd >= 0)
 		close(dev->fd);
 	free(d);
+}
+
+/* A socket that only sends (protocol 0: it receives nothing), with vnet headers. */
+static int
+afpacket_gso_socket(struct netdev_afpacket *d)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = d->up.ifindex };
+
+	d->gso_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (d->gso_fd < 0 || setsockopt_int(d->gso_fd, SOL_PACKET, PACKET_VNET_HDR, 1) ||
+	    bind(d->gso_fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+		return -errno;
+	return 0;
 }
 
 static int
@@ -208,8 +229,8 @@ afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct ne
 
 	d->up.class = &netdev_afpacket_class;
 	d->up.fd = -1;
-	d->isolate_fd = -1;
-	if ((err = netdev_query(&d->up, name)))
+	d->isolate_fd = d->gso_fd = -1;
+	if ((err = netdev_query(&d->up, name)) || (err = afpacket_gso_socket(d)))
 		goto fail;
 	d->up.fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->up.fd < 0) {
@@ -291,6 +312,25 @@ afpacket_recv(struct netdev *dev, struct pkt_batch *batch)
 	return n;
 }
 
+static void afpacket_flush(struct netdev *dev);
+
+/* Sends a GSO frame at once by the socket that lets the kernel cut it (see the top). */
+static void
+afpacket_send_gso(struct netdev_afpacket *d, const struct pkt *pkt)
+{
+	struct iovec iov[2] = { { (void *)&pkt->vnet, VNET_SIZE }, { pkt->data, pkt->size } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	if (d->up.tx_pending)
+		afpacket_flush(&d->up);
+	if (sendmsg(d->gso_fd, &mh, MSG_DONTWAIT) < 0) {
+		d->up.stats.tx_dropped++;
+		return;
+	}
+	d->up.stats.tx_packets++;
+	d->up.stats.tx_bytes += pkt->size;
+}
+
 static void
 afpacket_send(struct netdev *dev, const struct pkt *pkt)
 {
@@ -299,6 +339,10 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 	uint8_t *data = (uint8_t *)h + TX_DATA_OFFSET;
 
+	if (pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		afpacket_send_gso(d, pkt);
+		return;
+	}
 	if (status != TP_STATUS_AVAILABLE) {
 		dev->stats.tx_dropped++;
 		return;

@@ -78,6 +78,9 @@ struct hop_entry {
 
 #define HOP_CACHE_SIZE 16
 #define HOP_CACHE_MS 1000
+/* A hop not usable yet (no route or neighbour): the kernel path resolves it, then we look again
+ * soon, not a whole HOP_CACHE_MS later. */
+#define HOP_RETRY_MS 50
 
 struct netdev_lisp {
 	struct netdev up;
@@ -380,7 +383,7 @@ direct_hop(struct netdev_lisp *d, const struct tx_meta *m)
 	e = slot;
 	e->dst = m->dst;
 	e->ok = route_lookup(&m->dst, &e->hop) == 0;
-	e->expires_ms = now + HOP_CACHE_MS;
+	e->expires_ms = now + (e->ok && e->hop.resolved ? HOP_CACHE_MS : HOP_RETRY_MS);
 found:
 	/* A stale neighbour goes through the kernel once, which makes it confirm the address. */
 	if (!e->ok || !e->hop.resolved || e->hop.oif != local->ifindex)
@@ -420,7 +423,7 @@ push_outer(struct netdev_lisp *d, struct pkt *out, const struct tx_meta *m,
 		ip[7] = (uint8_t)ttl;
 		memcpy(ip + 8, src, 16);
 		memcpy(ip + 24, &m->dst, 16);
-		if (d->cfg.csum6)
+		if (d->cfg.csum6 && out->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE)
 			pkt_l4_csum(ip, ip + 40, udp_size, IPPROTO_UDP);
 	} else {
 		uint16_t len = htons((uint16_t)(udp_size + 20)), id = htons(d->ip_id++), sum;
@@ -498,12 +501,123 @@ struct gso_ctx {
 	const struct tx_meta *m;
 };
 
+/* GSO through the kernel: each segment a datagram of its own. */
 static void
 queue_segment(struct pkt *seg, void *aux)
 {
 	struct gso_ctx *ctx = aux;
 
 	queue_one(ctx->d, seg, ctx->m);
+}
+
+/*
+ * GSO on the direct path. Rather than a frame per segment, the segments, each behind its own
+ * LISP header, are laid end to end as the payload of one UDP datagram in one frame, which the
+ * kernel cuts into datagrams of exactly one segment each (UDP segmentation, virtio UDP_L4):
+ * on the wire the same packets as the per-segment path, but a 64 KiB TCP packet costs the
+ * switch one or two frames. The difference: UDP segmentation needs the outer UDP checksum,
+ * which is then correct rather than zero (RFC 9300 section 5.3 allows either). A device that
+ * cannot take the frame as it is gets it cut in software before its driver.
+ */
+struct gso_batch {
+	struct netdev_lisp *d;
+	const struct tx_meta *m;
+	const struct route_hop *hop;
+	struct pkt_gso_iter it;
+	uint32_t seg_size;          /* UDP payload of a full segment. */
+	uint32_t max_segs;          /* Segments per frame. */
+	uint16_t sport;
+	int ttl, tos;
+};
+
+/* Datagrams a kernel cuts one UDP GSO packet into at most (64 before Linux 6.9, then 128). */
+#define UDP_GSO_MAX_SEGS 64
+
+/* Puts UDP, IP and Ethernet in front of 'n_segs' segments in 'out', and queues it. */
+static void
+gso_frame_finish(const struct gso_batch *b, struct pkt *out, uint32_t n_segs)
+{
+	struct netdev_lisp *d = b->d;
+	uint32_t ip_size = b->m->v6 ? 40 : 20;
+	uint16_t udp[4] = { htons(b->sport), htons(d->cfg.dst_port),
+			    htons((uint16_t)(out->size + 8)), 0 };
+
+	memcpy(pkt_push(out, 8), udp, 8);
+	if (n_segs > 1)
+		out->vnet = (struct virtio_net_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+						     .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
+						     .gso_size = (uint16_t)b->seg_size,
+						     .csum_start = (uint16_t)(14 + ip_size),
+						     .csum_offset = 6,
+						     .hdr_len = (uint16_t)(14 + ip_size + 8) };
+	push_outer(d, out, b->m, b->hop, b->ttl, b->tos);
+	if (n_segs > 1) {
+		udp[3] = pkt_pseudo_csum(out->data + 14, out->size - 14 - ip_size, IPPROTO_UDP);
+		memcpy(out->data + 14 + ip_size + 6, &udp[3], 2);
+		/* Each datagram the kernel cuts gets the next IPv4 identification. */
+		d->ip_id = (uint16_t)(d->ip_id + n_segs - 1);
+	}
+	d->inject.count++;
+}
+
+/* Fills one frame with up to max_segs segments (at least one is left). */
+static void
+gso_frame_fill(struct gso_batch *b)
+{
+	struct netdev_lisp *d = b->d;
+	struct pkt *out = d->inject.pkts[d->inject.count];
+	uint32_t n = 0, size;
+
+	pkt_reset(out);
+	while (n < b->max_segs &&
+	       (size = pkt_gso_next(&b->it, b->it.l3, out->data + out->size + LISP_HDR_SIZE))) {
+		lisp_hdr_write(out->data + out->size, b->m->iid);
+		out->size += LISP_HDR_SIZE + size;
+		d->up.stats.tx_packets++;
+		d->up.stats.tx_bytes += size;
+		n++;
+	}
+	gso_frame_finish(b, out, n);
+}
+
+/*
+ * Sets up 'b' for 'pkt'; false if the direct path cannot take it: no direct hop, too little
+ * room in the injection batch, a capture running (it shows datagrams one by one), or segments
+ * too large to share a frame. '*bad': not a TCP GSO packet at all.
+ */
+static bool
+gso_batch_init(struct gso_batch *b, struct netdev_lisp *d, const struct pkt *pkt,
+	       const struct tx_meta *m, bool *bad)
+{
+	uint32_t room = 65535 - 8 - (m->v6 ? 0 : 20), segs, frames;
+
+	*b = (struct gso_batch){ .d = d, .m = m };
+	if ((*bad = !pkt_gso_start(pkt, &b->it)))
+		return false;
+	b->seg_size = LISP_HDR_SIZE + b->it.hdr - b->it.l3 + b->it.mss;
+	b->max_segs = MIN(room / b->seg_size, UDP_GSO_MAX_SEGS);
+	segs = MAX(1, (pkt->size - b->it.hdr + b->it.mss - 1) / b->it.mss);
+	frames = b->max_segs ? (segs + b->max_segs - 1) / b->max_segs : 0;
+	if (d->up.tap || b->max_segs < 2 || !(b->hop = direct_hop(d, m)) ||
+	    d->inject.count + frames > PKT_BATCH)
+		return false;
+	outer_ttl_tos(&d->cfg, pkt->data + b->it.l3, &b->ttl, &b->tos);
+	b->sport = inner_sport(pkt->data + b->it.l3, pkt->size - b->it.l3);
+	return true;
+}
+
+static bool
+send_gso(struct netdev_lisp *d, const struct pkt *pkt, const struct tx_meta *m)
+{
+	struct gso_ctx ctx = { d, m };
+	struct gso_batch b;
+	bool bad;
+
+	if (!gso_batch_init(&b, d, pkt, m, &bad))
+		return !bad && pkt_gso_segment(pkt, d->scratch, queue_segment, &ctx);
+	while (pkt_gso_more(&b.it))
+		gso_frame_fill(&b);
+	return true;
 }
 
 static void
@@ -540,9 +654,7 @@ lisp_send(struct netdev *dev, const struct pkt *pkt)
 		return;
 	}
 	if (pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		struct gso_ctx ctx = { d, &m };
-
-		if (!pkt_gso_segment(pkt, d->scratch, queue_segment, &ctx))
+		if (!send_gso(d, pkt, &m))
 			dev->drops[DROP_GSO]++;
 		return;
 	}

@@ -246,6 +246,11 @@ lisp_rx_decap(struct pkt *pkt, const struct lisp_outer *o, enum drop_reason *why
 		return false;
 	pkt_pull(pkt, LISP_HDR_SIZE);
 	pkt->size = inner; /* Drop any padding behind the inner packet. */
+	/* Offload offsets count from the front, where an Ethernet header replaces LISP's. */
+	if (pkt->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		pkt->vnet.csum_start = (uint16_t)(pkt->vnet.csum_start + 14 - LISP_HDR_SIZE);
+	if (pkt->vnet.hdr_len)
+		pkt->vnet.hdr_len = (uint16_t)(pkt->vnet.hdr_len + 14 - LISP_HDR_SIZE);
 	if (!inner_ecn(pkt->data, o)) {
 		*why = DROP_LISP_ECN;
 		return false;
@@ -350,7 +355,13 @@ lisp_rx_parse_frame(const struct pkt *pkt, struct lisp_outer *o, uint16_t *udp, 
 	const uint8_t *ip = pkt->data + 14, *u;
 	uint32_t hdr, len, ulen;
 
-	if (pkt->size < 14 + 28 || pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+	bool gso = (pkt->vnet.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) == VIRTIO_NET_HDR_GSO_UDP_L4;
+
+	/* Only a GSO packet made on this host, or checked on the way in, is believed. */
+	if (pkt->size < 14 + 28 ||
+	    (pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	     !(gso && (pkt->vnet.flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+					  VIRTIO_NET_HDR_F_DATA_VALID)))) ||
 	    !((pkt->data[12] == 0x08 && pkt->data[13] == 0x00) ||
 	      (pkt->data[12] == 0x86 && pkt->data[13] == 0xdd)) ||
 	    !parse_ip(ip, pkt->size - 14, o, &hdr, &len))

@@ -56,7 +56,7 @@ bool lisp_rx_decap(struct pkt *pkt, const struct lisp_outer *o, enum drop_reason
 /*
  * Whether Ethernet frame 'pkt' is a whole UDP datagram over IPv4 (no options, not a fragment)
  * or IPv6 (no extension headers) with valid lengths and checksums, as the kernel would accept
- * it. If so fills 'o' (addresses, TOS, TTL), '*udp' (the destination port) and '*payload' (the
+ * it, or a UDP GSO packet of such datagrams (pkt->vnet says so, and how to cut it). If so fills 'o' (addresses, TOS, TTL), '*udp' (the destination port) and '*payload' (the
  * offset of the UDP payload in the frame).
  */
 bool lisp_rx_parse_frame(const struct pkt *pkt, struct lisp_outer *o, uint16_t *udp,

@@ -202,10 +202,12 @@ TCP_BYTES = 10 * 1024 * 1024
 def test_tcp_10mb_with_offloads_on(lab, eid, rloc):
     """
     Scenario 1. The VMs keep veth's default offloads (checksum and TSO on), so VM1's TCP
-    reaches tap0 as large GSO packets with partial checksums: the lisp port completes and
-    segments them. 10 MB cross the tunnel with the SHA-256 of the data equal on both sides,
-    VM2 saw no bad TCP checksum, and ping still works. The mean size of what tap0 received
-    proves TSO was in play (above 1514 bytes per packet).
+    reaches tap0 as large GSO packets with partial checksums: the lisp port cuts them into
+    segments, each in its own LISP datagram, and sends them as one UDP GSO frame; hv2 joins the
+    segments back into one large TCP packet for VM2. 10 MB cross the tunnel with the SHA-256 of
+    the data equal on both sides, VM2 saw no bad TCP checksum, and ping still works. Mean sizes
+    above 1514 bytes per packet prove each step was in play: what tap0 received on hv1 (TSO),
+    what eth0 received on hv2 (UDP GSO frames) and what tap0 sent VM2 on hv2 (joined).
     """
     t = lsnet.readme_lisp(lab, 1, eid, rloc)
     features = t.vm1.ns.run("ethtool", "-k", "eth0").stdout
@@ -222,12 +224,47 @@ def test_tcp_10mb_with_offloads_on(lab, eid, rloc):
     n, got_hash = out.split()
     assert (int(n), got_hash, echoed) == (TCP_BYTES, sent_hash, sent_hash), err
     assert t.vm2.snmp("Tcp", "InCsumErrors") == 0   # The TCP MIB counts IPv4 and IPv6.
-    tap0 = t.hv1.ports()["tap0"]["rx"]
-    assert tap0["bytes"] / tap0["packets"] > 1514, tap0
+    for hv, port, way in ((t.hv1, "tap0", "rx"), (t.hv2, "eth0", "rx"), (t.hv2, "tap0", "tx")):
+        c = hv.ports()[port][way]
+        assert c["bytes"] / c["packets"] > 1514, (hv.label, port, way, c)
     drops = t.hv1.drops()
     assert drops.get("gso", 0) == drops.get("tunnel_tx", 0) == 0, drops
     assert t.vm1.ping(t.vm2.addr, count=3, interval=0.05)[:2] == (3, 3)
     print(f"10 MB in {elapsed:.2f} s")
+
+
+@pytest.mark.parametrize("eid,rloc", [(4, 4), (6, 6)], ids=["eid4-rloc4", "eid6-rloc6"])
+def test_tcp_segments_on_the_wire(lab, tmp_path, eid, rloc):
+    """
+    The UDP GSO frames hv1 sends for large TCP packets, as a device that cannot take them
+    leaves them: hv1's eth0 has its transmit offloads off, so the kernel cuts each frame into
+    datagrams in software, with full checksums. On hv2's eth0, tshark decodes the first 200
+    large datagrams of a 1 MB transfer as LISP data (flags 0x48) carrying one full-sized TCP
+    segment each, with the outer UDP checksum and the inner TCP checksum both good, and no
+    frame larger than the underlay's 1514 bytes. hv1's daemon sent larger frames than
+    that (it handed the kernel UDP GSO frames), and the data arrives whole.
+    """
+    t = lsnet.readme_lisp(lab, 1, eid, rloc)
+    t.hv1.ns.run("ethtool", "-K", "eth0", "tx", "off")
+    assert t.vm1.ping(t.vm2.addr, count=2, interval=0.05)[:2] == (2, 2)
+    cap = lsnet.Capture(lab, t.hv2.ns, "eth0", tmp_path / "hv2.pcap", 200,
+                        bpf=f"udp port {lsnet.LISP_PORT} and greater 1200")
+    server = lab.popen([lsnet.PYTHON, "-c", _SERVER, t.vm2.addr], ns=t.vm2.ns)
+    assert server.stdout.readline() == "listening\n"
+    client = t.vm1.ns.run(lsnet.PYTHON, "-c", _CLIENT, t.vm2.addr, 1 << 20, timeout=40)
+    out, err = server.communicate(timeout=20)
+    sent_hash, echoed = client.stdout.split()
+    assert out.split() == [str(1 << 20), sent_hash] and echoed == sent_hash, err
+    rows = lsnet.tshark_fields(cap.stop(), ["frame.len", "lisp-data.flags", "udp.checksum.status",
+                                            "tcp.checksum.status", "tcp.len"],
+                               CHECK_CSUM + ["-o", "tcp.check_checksum:TRUE"])
+    assert len(rows) == 200
+    for frame_len, flags, udp_ok, tcp_ok, tcp_len in rows:
+        assert (flags, udp_ok, tcp_ok) == ("0x48", "1", "1"), rows
+        assert int(frame_len) <= 1514 and int(tcp_len) > 1000, rows
+    eth0 = t.hv1.ports()["eth0"]["tx"]
+    assert eth0["bytes"] / eth0["packets"] > 1514, eth0
+    assert t.vm2.snmp("Tcp", "InCsumErrors") == 0
 
 
 # --- Three hypervisors, map-cache as flows, two tenants --------------------------------------

@@ -156,6 +156,164 @@ test_refuses_non_gso(void **state)
 	pkt_free(scratch);
 }
 
+/* A payload of exactly two MSS is two segments, and the iterator says when it is done. */
+static void
+test_iter_exact_multiple(void **state)
+{
+	static uint8_t seg[2000];
+	struct pkt *p = pkt_alloc();
+	struct pkt_gso_iter it;
+
+	(void)state;
+	build(p, false, 2000, 1000, 0x10);
+	assert_true(pkt_gso_start(p, &it));
+	for (int i = 0; i < 2; i++) {
+		assert_true(pkt_gso_more(&it));
+		assert_int_equal(pkt_gso_next(&it, it.l3, seg), 20 + 20 + 1000);
+	}
+	assert_false(pkt_gso_more(&it));
+	assert_int_equal(pkt_gso_next(&it, it.l3, seg), 0);
+	/* Headers only: one segment of headers. */
+	build(p, false, 0, 1000, 0x10);
+	assert_true(pkt_gso_start(p, &it));
+	assert_int_equal(pkt_gso_next(&it, 0, seg), 14 + 20 + 20);
+	assert_false(pkt_gso_more(&it));
+	pkt_free(p);
+}
+
+/*
+ * Joining: a GSO packet cut with pkt_gso_next into IP segments, each behind an 8-byte tunnel
+ * header, laid end to end as a UDP GSO payload (as a lisp port's direct path sends it).
+ */
+#define ENCAP 8
+static const uint8_t encap_hdr[ENCAP] = { 0xc8, 0, 0, 0, 0, 0, 0x2a, 0x01 };
+
+static uint32_t
+lay_out(const struct pkt *p, uint8_t *buf, uint32_t *chunk)
+{
+	struct pkt_gso_iter it;
+	uint32_t size = 0, n;
+
+	assert_true(pkt_gso_start(p, &it));
+	*chunk = ENCAP + it.hdr - it.l3 + it.mss;
+	for (;;) {
+		n = pkt_gso_next(&it, it.l3, buf + size + ENCAP);
+		if (!n)
+			return size;
+		memcpy(buf + size, encap_hdr, ENCAP);
+		size += ENCAP + n;
+	}
+}
+
+static void
+check_join(bool v6)
+{
+	static uint8_t buf[8000], again[8000];
+	struct pkt *p = pkt_alloc(), *out = pkt_alloc();
+	uint32_t payload = 2500, mss = 1000, ihl = v6 ? 40 : 20, chunk, chunk2, size, seq;
+	const uint8_t *ip, *tcp;
+
+	build(p, v6, payload, (uint16_t)mss, 0x18 | 0x01 | 0x80); /* PSH ACK FIN CWR. */
+	size = lay_out(p, buf, &chunk);
+	assert_int_equal(size, 3 * (ENCAP + ihl + 20) + payload);
+	assert_true(pkt_gso_join(buf, size, chunk, ENCAP, out));
+	ip = out->data + ENCAP;
+	tcp = ip + ihl;
+	assert_memory_equal(out->data, encap_hdr, ENCAP);
+	assert_int_equal(out->size, ENCAP + ihl + 20 + payload);
+	/* The original packet again: payload in order, first sequence number, all flags. */
+	assert_memory_equal(tcp + 20, p->data + 14 + ihl + 20, payload);
+	memcpy(&seq, tcp + 4, 4);
+	assert_int_equal(ntohl(seq), 4096);
+	assert_int_equal(tcp[13], 0x18 | 0x01 | 0x80);
+	if (v6) {
+		assert_int_equal(ip[4] << 8 | ip[5], 20 + payload);
+	} else {
+		assert_int_equal(ip[2] << 8 | ip[3], 40 + payload);
+		assert_int_equal(ip[4] << 8 | ip[5], 0x1234);
+		assert_int_equal(csum_fold(csum_partial(ip, 20, 0)), 0);
+	}
+	/* GSO asked for, offsets from out->data; the field holds the pseudo-header sum. */
+	assert_int_equal(out->vnet.gso_type, (v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4) |
+			 VIRTIO_NET_HDR_GSO_ECN);
+	assert_int_equal(out->vnet.gso_size, mss);
+	assert_int_equal(out->vnet.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(out->vnet.csum_start, ENCAP + ihl);
+	assert_int_equal(out->vnet.csum_offset, 16);
+	assert_int_equal(out->vnet.hdr_len, ENCAP + ihl + 20);
+	pkt_offload_csum(out);
+	check_tcp_csum(ip, 20 + payload, v6);
+	/* An Ethernet header in place of the tunnel's, cut again: the same segments. */
+	out->data -= 14 - ENCAP;
+	out->size += 14 - ENCAP;
+	memcpy(out->data, p->data, 14);
+	out->vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	out->vnet.csum_start = (uint16_t)(14 + ihl);
+	assert_int_equal(lay_out(out, again, &chunk2), size);
+	assert_int_equal(chunk2, chunk);
+	assert_memory_equal(again, buf, size);
+	pkt_free(p);
+	pkt_free(out);
+}
+
+static void
+test_join4(void **state)
+{
+	(void)state;
+	check_join(false);
+}
+
+static void
+test_join6(void **state)
+{
+	(void)state;
+	check_join(true);
+}
+
+/* Anything but consecutive segments of one connection behind one tunnel header is refused. */
+static void
+test_join_refuses(void **state)
+{
+	static uint8_t buf[8000], bad[8000];
+	struct pkt *p = pkt_alloc(), *out = pkt_alloc();
+	uint32_t chunk, size;
+	static const struct {
+		const char *what;
+		uint32_t at;       /* Byte of the second chunk to change. */
+		uint8_t xor;
+	} cases[] = {
+		{ "tunnel header", 6, 0x01 },
+		{ "IP source", ENCAP + 12, 0x01 },
+		{ "IP TTL", ENCAP + 8, 0x01 },
+		{ "TCP port", ENCAP + 20 + 1, 0x01 },
+		{ "sequence gap", ENCAP + 20 + 7, 0x01 },
+		{ "window", ENCAP + 20 + 15, 0x01 },
+		{ "FIN before the last", ENCAP + 20 + 13, 0x01 },
+		{ "SYN", ENCAP + 20 + 13, 0x02 },
+	};
+
+	(void)state;
+	build(p, false, 2500, 1000, 0x10);
+	size = lay_out(p, buf, &chunk);
+	assert_true(pkt_gso_join(buf, size, chunk, ENCAP, out));
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		print_message("%s\n", cases[i].what);
+		memcpy(bad, buf, size);
+		bad[chunk + cases[i].at] ^= cases[i].xor;
+		assert_false(pkt_gso_join(bad, size, chunk, ENCAP, out));
+	}
+	/* One chunk is not worth joining; a short last chunk without payload is not a segment. */
+	assert_false(pkt_gso_join(buf, chunk, chunk, ENCAP, out));
+	assert_false(pkt_gso_join(buf, 2 * chunk + ENCAP + 40, chunk, ENCAP, out));
+	/* UDP inside is not TCP. */
+	memcpy(bad, buf, size);
+	for (uint32_t c = 0; c < size; c += chunk)
+		bad[c + ENCAP + 9] = IPPROTO_UDP;
+	assert_false(pkt_gso_join(bad, size, chunk, ENCAP, out));
+	pkt_free(p);
+	pkt_free(out);
+}
+
 int
 main(void)
 {
@@ -163,6 +321,10 @@ main(void)
 		cmocka_unit_test(test_tcp4),
 		cmocka_unit_test(test_tcp6),
 		cmocka_unit_test(test_refuses_non_gso),
+		cmocka_unit_test(test_iter_exact_multiple),
+		cmocka_unit_test(test_join4),
+		cmocka_unit_test(test_join6),
+		cmocka_unit_test(test_join_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
