@@ -1,6 +1,7 @@
 /*
  * The packet operations the datapath applies to any frame a VM or the network sends, with any
- * virtio-net header a VM can set: checksum completion, GSO segmentation, IPv4 fragmentation,
+ * virtio-net header a VM can set: checksum completion, GSO segmentation, joining segments back
+ * (the frame taken as a UDP GSO payload of 8-byte-headed chunks), IPv4 fragmentation,
  * the ICMP "too big" answer and pkt_commit() with a rewritten flow key. None may read or write
  * outside the packet, nor build a segment or fragment larger than its buffer.
  *
@@ -101,6 +102,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	load(frame, fsize, &vnet);
 	pkt_gso_segment(pkt, scratch, emit, &sum);
+
+	/* The frame as the payload of a UDP GSO datagram of LISP-encapsulated segments. */
+	if (pkt_gso_join(frame, (uint32_t)fsize, vnet.gso_size, 8, out))
+		emit(out, &sum);
 
 	load(frame, fsize, &vnet);
 	pkt_offload_csum(pkt);

@@ -334,8 +334,8 @@ pkt_gso_join(const uint8_t *data, uint32_t size, uint32_t chunk, uint32_t encap,
 		const uint8_t *c = data + i * chunk;
 		uint32_t len = MIN(chunk, size - i * chunk);
 
-		if (memcmp(c, data, encap) ||
-		    !seg_follows(&f, c, len, encap, ihl, thl, i, i == n - 1, &s))
+		if (!seg_follows(&f, c, len, encap, ihl, thl, i, i == n - 1, &s) ||
+		    memcmp(c, data, encap))
 			return false;
 		memcpy(out->data + hdrs + total, s.tcp + thl, s.payload);
 		total += s.payload;
