@@ -100,9 +100,11 @@ tunnel_deliver(struct port *port, struct pkt_batch *sub)
 {
 	struct ofproto *ofp = &port->bridge->ofproto;
 
-	port->ofport.netdev->stats.rx_packets += (uint64_t)sub->count;
-	for (int i = 0; i < sub->count; i++)
+	/* Datagrams, as the sender counts them: a joined packet counts its segments. */
+	for (int i = 0; i < sub->count; i++) {
+		port->ofport.netdev->stats.rx_packets += pkt_wire_count(sub->pkts[i]);
 		port->ofport.netdev->stats.rx_bytes += sub->pkts[i]->size;
+	}
 	ofproto_receive(ofp, &port->ofport, sub);
 	ofproto_flush(ofp);
 	sub->count = 0;

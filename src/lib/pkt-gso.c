@@ -112,6 +112,15 @@ pkt_gso_start(const struct pkt *pkt, struct pkt_gso_iter *it)
 }
 
 uint32_t
+pkt_wire_count(const struct pkt *pkt)
+{
+	struct pkt_gso_iter it;
+
+	return pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE && pkt_gso_start(pkt, &it) ?
+	       pkt_gso_count(&it) : 1;
+}
+
+uint32_t
 pkt_gso_next(struct pkt_gso_iter *it, uint32_t from, uint8_t *dst)
 {
 	const struct pkt *pkt = it->pkt;

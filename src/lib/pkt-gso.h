@@ -32,6 +32,18 @@ pkt_gso_more(const struct pkt_gso_iter *it)
 	return it->off <= it->pkt->size;
 }
 
+/* How many segments the packet makes in all. */
+static inline uint32_t
+pkt_gso_count(const struct pkt_gso_iter *it)
+{
+	uint32_t payload = it->pkt->size - it->hdr;
+
+	return payload ? (payload + it->mss - 1) / it->mss : 1;
+}
+
+/* How many packets 'pkt' is on the wire: its segments if it is a TCP GSO packet, else 1. */
+uint32_t pkt_wire_count(const struct pkt *pkt);
+
 /*
  * Writes the next segment, complete (lengths, IPv4 ID, sequence number, flags, checksums), from
  * byte 'from' of the frame on (0: with the link header; it->l3: the IP packet) to 'dst', which

