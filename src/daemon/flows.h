@@ -10,12 +10,13 @@
 
 struct cfg_bridge;
 struct ofproto;
+struct rule;
 
 /* The flow a new bridge starts with, as OVS's standalone mode has it. */
 #define FLOWS_DEFAULT "priority=0,actions=NORMAL"
 
-/* 'spec' as one re-parseable line (malloc'd). */
-char *flows_to_text(const struct ofp_flow_spec *spec);
+/* Flow 'r' as one re-parseable line (malloc'd). */
+char *flows_to_text(const struct rule *r);
 
 /* Installs the flows of 'cb' in 'ofp' (a new or restarted bridge); bad lines are logged. */
 void flows_load(struct ofproto *ofp, const struct cfg_bridge *cb);
