@@ -205,12 +205,6 @@ cmd_flows_apply(struct txn *txn)
 		if (br)
 			apply_one(&br->ofproto.flows, fm);
 	}
-	for (size_t i = 0; i < txn->cfg.n_bridges; i++) {
-		struct bridge *br = bridge_find(txn->cfg.bridges[i].name);
-
-		if (br)
-			flows_save(&br->ofproto, &txn->cfg.bridges[i]);
-	}
 }
 
 void

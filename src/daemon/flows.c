@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "bridge.h"
 #include "config.h"
 #include "log.h"
 #include "ofproto.h"
@@ -59,8 +60,8 @@ flows_load(struct ofproto *ofp, const struct cfg_bridge *cb)
 	}
 }
 
-void
-flows_save(const struct ofproto *ofp, struct cfg_bridge *cb)
+static void
+save_table(const struct ofproto *ofp, struct cfg_bridge *cb)
 {
 	size_t n;
 	struct rule **rules = oftable_collect(&ofp->flows, NULL, &n);
@@ -71,4 +72,23 @@ flows_save(const struct ofproto *ofp, struct cfg_bridge *cb)
 		cb->flows[i] = flows_to_text(rules[i]);
 	cb->n_flows = n;
 	free(rules);
+}
+
+void
+flows_save(struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++) {
+		struct bridge *br = bridge_find(cfg->bridges[i].name);
+
+		if (br)
+			save_table(&br->ofproto, &cfg->bridges[i]);
+	}
+}
+
+void
+flows_forget(struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++)
+		if (bridge_find(cfg->bridges[i].name))
+			cfg_flows_clear(&cfg->bridges[i]);
 }
