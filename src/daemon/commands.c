@@ -313,6 +313,7 @@ commands_save_flows(void)
 	if (cfg_save(&running, config_path, msg, sizeof msg) < 0)
 		log_err(CONFIG, "saving flows after timeouts: %s", msg);
 	flows_forget(&running);
+	heap_trim();
 }
 
 void
