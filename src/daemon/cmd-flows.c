@@ -205,12 +205,6 @@ cmd_flows_apply(struct txn *txn)
 		if (br)
 			apply_one(&br->ofproto.flows, fm);
 	}
-	for (size_t i = 0; i < txn->cfg.n_bridges; i++) {
-		struct bridge *br = bridge_find(txn->cfg.bridges[i].name);
-
-		if (br)
-			flows_save(&br->ofproto, &txn->cfg.bridges[i]);
-	}
 }
 
 void
@@ -231,21 +225,23 @@ static json_t *
 rule_json(const struct rule *r, int64_t now)
 {
 	struct strbuf match, acts;
+	struct match m;
 	json_t *j;
 
 	strbuf_init(&match);
 	strbuf_init(&acts);
-	flow_format_match(&r->spec.match, FLOW_PRIORITY_DEFAULT, &match);
-	actions_format(r->spec.actions, r->spec.n_actions, &acts);
+	rule_get_match(r, &m);
+	flow_format_match(&m, FLOW_PRIORITY_DEFAULT, &match);
+	actions_format(r->actions, r->n_actions, &acts);
 	j = json_pack("{s:s, s:f, s:i, s:I, s:I, s:I, s:i, s:s, s:s, s:i, s:i}",
 		      "cookie", "", "duration", (double)(now - r->created_ms) / 1000.0,
-		      "table", r->spec.table_id, "n_packets", (json_int_t)r->n_packets,
+		      "table", r->table_id, "n_packets", (json_int_t)r->n_packets,
 		      "n_bytes", (json_int_t)r->n_bytes,
 		      "idle_age", (json_int_t)((now - r->used_ms) / 1000),
-		      "priority", r->spec.priority, "match", strbuf_cstr(&match),
-		      "actions", strbuf_cstr(&acts), "idle_timeout", r->spec.idle_timeout,
-		      "hard_timeout", r->spec.hard_timeout);
-	json_object_set_new(j, "cookie", json_sprintf("0x%llx", (unsigned long long)r->spec.cookie));
+		      "priority", rule_priority(r), "match", strbuf_cstr(&match),
+		      "actions", strbuf_cstr(&acts), "idle_timeout", r->idle_timeout,
+		      "hard_timeout", r->hard_timeout);
+	json_object_set_new(j, "cookie", json_sprintf("0x%llx", (unsigned long long)r->cookie));
 	strbuf_uninit(&match);
 	strbuf_uninit(&acts);
 	return j;

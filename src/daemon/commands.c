@@ -211,25 +211,33 @@ static bool
 commit(struct txn *txn, struct rpc_error *err)
 {
 	char port[IFNAMSIZ] = "", msg[512];
+	bool ok = false;
 
 	if (!validate(txn, err))
 		return false;
+	/* The running flows as text: what bridge_restore() puts back if the file cannot be
+	 * written, after the tables (and bridges) have changed. */
+	flows_save(&running);
 	if (bridge_reconfigure(&txn->cfg, &running, port, sizeof port, msg, sizeof msg) < 0) {
 		txn_fail(err, CTL_ERR_DEVICE, touched_by(txn, port), port, "%s", msg);
 		bridge_reconfigure(&running, &running, port, sizeof port, msg, sizeof msg);
-		return false;
+		goto out;
 	}
 	cmd_flows_apply(txn);
+	flows_save(&txn->cfg);
 	if (cfg_save(&txn->cfg, config_path, msg, sizeof msg) < 0) {
 		txn_fail(err, CTL_ERR_IO, "transaction", NULL, "%s", msg);
 		bridge_restore(&running);
-		return false;
+		goto out;
 	}
 	cfg_free(&running);
 	running = txn->cfg;
 	cfg_init(&txn->cfg);
 	mapping_apply(&running);
-	return true;
+	ok = true;
+out:
+	flows_forget(&running);
+	return ok;
 }
 
 static json_t *
@@ -301,14 +309,11 @@ commands_save_flows(void)
 {
 	char msg[512];
 
-	for (size_t i = 0; i < running.n_bridges; i++) {
-		struct bridge *br = bridge_find(running.bridges[i].name);
-
-		if (br)
-			flows_save(&br->ofproto, &running.bridges[i]);
-	}
+	flows_save(&running);
 	if (cfg_save(&running, config_path, msg, sizeof msg) < 0)
 		log_err(CONFIG, "saving flows after timeouts: %s", msg);
+	flows_forget(&running);
+	heap_trim();
 }
 
 void
@@ -317,6 +322,8 @@ commands_init(struct cfg *cfg, const char *path)
 	running = *cfg;
 	cfg_init(cfg);
 	config_path = xstrdup(path);
+	/* The bridges that came up have their flows in their tables now. */
+	flows_forget(&running);
 }
 
 void

@@ -47,7 +47,7 @@ struct cfg_bridge {
 	uint32_t next_ofport;        /* Where the search for a free number starts. */
 	struct cfg_port *ports;      /* In order of addition; the internal port is implicit. */
 	size_t n_ports;
-	char **flows;                /* Its flow table, one flow per line (flows.h). */
+	char **flows;                /* Its flows, one per line, while it does not run (flows.h). */
 	size_t n_flows;
 };
 

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "bridge.h"
 #include "config.h"
 #include "log.h"
 #include "ofproto.h"
@@ -10,30 +11,32 @@
 #include "util.h"
 
 char *
-flows_to_text(const struct ofp_flow_spec *spec)
+flows_to_text(const struct rule *r)
 {
-	struct strbuf sb, match;
+	struct strbuf sb, match_text;
+	struct match m;
 	char *text;
 
 	strbuf_init(&sb);
-	strbuf_init(&match);
-	if (spec->table_id && spec->table_id != FLOW_TABLE_ANY)
-		strbuf_printf(&sb, "table=%u,", spec->table_id);
-	if (spec->cookie)
-		strbuf_printf(&sb, "cookie=0x%llx,", (unsigned long long)spec->cookie);
-	if (spec->idle_timeout)
-		strbuf_printf(&sb, "idle_timeout=%u,", spec->idle_timeout);
-	if (spec->hard_timeout)
-		strbuf_printf(&sb, "hard_timeout=%u,", spec->hard_timeout);
+	strbuf_init(&match_text);
+	if (r->table_id)
+		strbuf_printf(&sb, "table=%u,", r->table_id);
+	if (r->cookie)
+		strbuf_printf(&sb, "cookie=0x%llx,", (unsigned long long)r->cookie);
+	if (r->idle_timeout)
+		strbuf_printf(&sb, "idle_timeout=%u,", r->idle_timeout);
+	if (r->hard_timeout)
+		strbuf_printf(&sb, "hard_timeout=%u,", r->hard_timeout);
 	/* The priority is always written, so the line is never empty before "actions". */
-	strbuf_printf(&sb, "priority=%u", spec->priority);
-	flow_format_match(&spec->match, FLOW_PRIORITY_DEFAULT, &match);
-	if (*strbuf_cstr(&match))
-		strbuf_printf(&sb, ",%s", strbuf_cstr(&match));
+	strbuf_printf(&sb, "priority=%d", rule_priority(r));
+	rule_get_match(r, &m);
+	flow_format_match(&m, FLOW_PRIORITY_DEFAULT, &match_text);
+	if (*strbuf_cstr(&match_text))
+		strbuf_printf(&sb, ",%s", strbuf_cstr(&match_text));
 	strbuf_put(&sb, " actions=");
-	actions_format(spec->actions, spec->n_actions, &sb);
+	actions_format(r->actions, r->n_actions, &sb);
 	text = xstrdup(strbuf_cstr(&sb));
-	strbuf_uninit(&match);
+	strbuf_uninit(&match_text);
 	strbuf_uninit(&sb);
 	return text;
 }
@@ -57,8 +60,8 @@ flows_load(struct ofproto *ofp, const struct cfg_bridge *cb)
 	}
 }
 
-void
-flows_save(const struct ofproto *ofp, struct cfg_bridge *cb)
+static void
+save_table(const struct ofproto *ofp, struct cfg_bridge *cb)
 {
 	size_t n;
 	struct rule **rules = oftable_collect(&ofp->flows, NULL, &n);
@@ -66,7 +69,26 @@ flows_save(const struct ofproto *ofp, struct cfg_bridge *cb)
 	cfg_flows_clear(cb);
 	cb->flows = xcalloc(n ? n : 1, sizeof *cb->flows);
 	for (size_t i = 0; i < n; i++)
-		cb->flows[i] = flows_to_text(&rules[i]->spec);
+		cb->flows[i] = flows_to_text(rules[i]);
 	cb->n_flows = n;
 	free(rules);
+}
+
+void
+flows_save(struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++) {
+		struct bridge *br = bridge_find(cfg->bridges[i].name);
+
+		if (br)
+			save_table(&br->ofproto, &cfg->bridges[i]);
+	}
+}
+
+void
+flows_forget(struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_bridges; i++)
+		if (bridge_find(cfg->bridges[i].name))
+			cfg_flows_clear(&cfg->bridges[i]);
 }

@@ -272,6 +272,8 @@ load_config(const char *path)
 	bridge_reconfigure(&cfg, &cfg, port, sizeof port, err, sizeof err);
 	commands_init(&cfg, path);
 	mapping_apply(commands_running());
+	/* The file's JSON and text are gone, the flows and map-cache entries made from them stay. */
+	heap_trim();
 }
 
 int

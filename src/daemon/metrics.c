@@ -155,7 +155,7 @@ sum_tables(const struct oftable *t, struct table_sums *s)
 
 	memset(s, 0, sizeof *s);
 	for (size_t i = 0; i < n; i++) {
-		uint8_t table = rules[i]->spec.table_id;
+		uint8_t table = rules[i]->table_id;
 
 		s->flows[table]++;
 		s->packets[table] += rules[i]->n_packets;

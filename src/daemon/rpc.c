@@ -169,6 +169,7 @@ client_flush(struct client *c)
 static void
 client_process(struct client *c)
 {
+	bool answered = false;
 	char *nl;
 
 	while ((nl = memchr(c->in, '\n', c->in_len))) {
@@ -183,7 +184,12 @@ client_process(struct client *c)
 		free(resp);
 		memmove(c->in, c->in + line_len, c->in_len - line_len);
 		c->in_len -= line_len;
+		answered = true;
 	}
+	/* Large or small, a request may have used much memory for a moment: a small one too, on a
+	 * large flow table (a commit writes every flow's text, dump-flows answers with all). */
+	if (answered)
+		heap_trim();
 }
 
 static void

@@ -59,8 +59,7 @@ cmd_fn cmd_map_cache_show, cmd_map_cache_add, cmd_map_cache_del, cmd_ms_add_site
 	cmd_ms_del_site, cmd_ms_show;
 cmd_fn cmd_add_flow, cmd_del_flows, cmd_mod_flows, cmd_replace_flows, cmd_dump_flows,
 	cmd_dump_tables, cmd_trace;
-/* Applies the transaction's flow changes to the running tables and copies the tables into
- * the transaction's configuration (cmd-flows.c). */
+/* Applies the transaction's flow changes to the running tables (cmd-flows.c). */
 void cmd_flows_apply(struct txn *txn);
 void cmd_flows_free(struct txn *txn);
 json_t *options_json(const struct cfg_port *p);

@@ -1,5 +1,6 @@
 /*
- * Small helpers every module uses: checked allocation, array and container macros, time.
+ * Small helpers every module uses: checked allocation, array and container macros, time,
+ * giving freed memory back.
  * Allocation failure is fatal (the daemon cannot do anything useful without memory), so callers
  * never check xmalloc's result.
  */
@@ -25,6 +26,17 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) PRINTF_FMT(1, 2);
+
+/*
+ * Gives the heap's free pages back to the kernel. For after work that needs far more memory for
+ * a moment than it keeps: a control request parsing a flow file (up to 1 MiB) into flows, a
+ * commit writing every flow's text to the file, a dump-flows answer, loading the configuration.
+ * glibc gives memory back by itself only from the top of the heap, and what such work keeps
+ * (the flows it added) ends up above what it freed: 100,000 flows added in 1 MiB files left
+ * 103 MiB resident of which 59 MiB were in use. It costs tens of microseconds when there is
+ * little to give back, a few milliseconds after a large request.
+ */
+void heap_trim(void);
 
 /* Milliseconds on the monotonic clock: for ages, timeouts and durations. */
 int64_t time_msec(void);

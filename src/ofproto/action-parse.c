@@ -225,11 +225,24 @@ hex_digit(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Adds the 'size' bytes of a note as elements of ACTION_NOTE_CHUNK bytes at most. */
+static void
+add_note(struct aparse *ap, const uint8_t *data, size_t size)
+{
+	for (size_t ofs = 0; ofs < size; ofs += ACTION_NOTE_CHUNK) {
+		struct action *a = add_action(ap, ACTION_NOTE);
+
+		a->note.size = (uint8_t)MIN(size - ofs, ACTION_NOTE_CHUNK);
+		a->note.cont = ofs > 0;
+		memcpy(a->note.data, data + ofs, a->note.size);
+	}
+}
+
 /* note:HEX, with optional '.' between bytes; padded with zeros as OpenFlow pads it. */
 static int
 parse_note(struct aparse *ap, enum field_id field UNUSED)
 {
-	struct action *a = add_action(ap, ACTION_NOTE);
+	uint8_t data[ACTION_NOTE_MAX] = { 0 };
 	const char *s = ap->arg;
 	size_t n = 0;
 
@@ -244,11 +257,11 @@ parse_note(struct aparse *ap, enum field_id field UNUSED)
 			return item_error(ap, "bad hex digit");
 		if (n == ACTION_NOTE_MAX)
 			return item_error(ap, "longer than %d bytes", ACTION_NOTE_MAX);
-		a->note.data[n++] = (uint8_t)(hi << 4 | lo);
+		data[n++] = (uint8_t)(hi << 4 | lo);
 		s += 2;
 	}
 	/* The action header is 10 bytes and actions are a multiple of 8 long. */
-	a->note.size = (uint8_t)((n + 10 + 7) / 8 * 8 - 10);
+	add_note(ap, data, (n + 10 + 7) / 8 * 8 - 10);
 	return 0;
 }
 

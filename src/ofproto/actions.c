@@ -69,12 +69,14 @@ format_resubmit(const struct action *a, struct strbuf *sb)
 	strbuf_printf(sb, ",%u)", a->resubmit.table);
 }
 
+/* One element of a note: the start of it, or more of its bytes. */
 static void
 format_note(const struct action *a, struct strbuf *sb)
 {
-	strbuf_put(sb, "note:");
+	if (!a->note.cont)
+		strbuf_put(sb, "note:");
 	for (size_t i = 0; i < a->note.size; i++)
-		strbuf_printf(sb, i ? ".%02x" : "%02x", a->note.data[i]);
+		strbuf_printf(sb, i || a->note.cont ? ".%02x" : "%02x", a->note.data[i]);
 }
 
 static void
@@ -142,9 +144,11 @@ actions_format(const struct action *actions, size_t n_actions, struct strbuf *sb
 	if (!n_actions)
 		strbuf_put(sb, "drop");
 	for (size_t i = 0; i < n_actions; i++) {
-		if (i)
+		const struct action *a = &actions[i];
+
+		if (i && !(a->type == ACTION_NOTE && a->note.cont))
 			strbuf_putc(sb, ',');
-		format_one(&actions[i], sb);
+		format_one(a, sb);
 	}
 }
 

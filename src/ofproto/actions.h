@@ -1,6 +1,8 @@
 /*
  * Flow actions: a flat array of 'struct action', in the order they run. Each action is plain
- * data (no pointers), so an array is copied with memcpy and compared with memcmp.
+ * data (no pointers), so an array is copied with memcpy and compared with memcmp. Every flow
+ * holds such an array, so 'struct action' is kept small (32 bytes): a note, the only long one,
+ * takes as many elements as its bytes need (see 'note').
  *
  * Actions are kept in the form an OpenFlow 1.0 switch with Nicira extensions (what ovs-ofctl
  * talks by default) would store, so that they print the way 'ovs-ofctl dump-flows' prints them:
@@ -41,6 +43,8 @@ enum action_type {
 
 /* Room for a note's bytes, padded as OpenFlow pads them (OVS allows more; we refuse). */
 #define ACTION_NOTE_MAX 62
+/* A note's bytes that one element holds: as many as leave the union no larger. */
+#define ACTION_NOTE_CHUNK 22
 
 /* Some bits of a field, as load and move address them ("NXM_OF_ETH_SRC[0..15]"). */
 struct subfield {
@@ -83,11 +87,14 @@ struct action {
 			uint8_t table;          /* ACTION_TABLE_CURRENT or a table. */
 		} resubmit;
 		struct {
-			uint8_t size;
-			uint8_t data[ACTION_NOTE_MAX];
+			uint8_t size;           /* Bytes of 'data' used. */
+			bool cont;              /* Continues the note of the element before. */
+			uint8_t data[ACTION_NOTE_CHUNK];
 		} note;
 	};
 };
+
+_Static_assert(sizeof(struct action) == 32, "a note element must not make actions larger");
 
 /* What action parsing needs from its caller. */
 struct action_parse_ctx {

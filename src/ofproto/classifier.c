@@ -22,29 +22,33 @@ words_of(const struct flow *f)
 	return (const uint64_t *)(const void *)f;
 }
 
-/* Hash of 'flow' masked by the subtable's mask, looking only at words the mask uses. */
-static uint32_t
-subtable_hash(const struct cls_subtable *st, const struct flow *flow)
+/* Puts in 'values' the words of 'flow', masked by the subtable's mask, that the mask uses: a
+ * rule's stored form, and what a packet's key is compared with. */
+static void
+subtable_values(const struct cls_subtable *st, const struct flow *flow, uint64_t *values)
 {
 	const uint64_t *f = words_of(flow), *m = words_of(&st->mask);
+
+	for (size_t i = 0; i < st->n_words; i++)
+		values[i] = f[st->words[i]] & m[st->words[i]];
+}
+
+static uint32_t
+values_hash(const struct cls_subtable *st, const uint64_t *values)
+{
 	uint32_t h = 0;
 
 	for (size_t i = 0; i < st->n_words; i++)
-		h = hash_add64(h, f[st->words[i]] & m[st->words[i]]);
+		h = hash_add64(h, values[i]);
 	return hash_finish(h, (uint32_t)st->n_words);
 }
 
 static bool
-subtable_matches(const struct cls_subtable *st, const struct cls_rule *r, const struct flow *flow)
+values_equal(const struct cls_subtable *st, const uint64_t *a, const uint64_t *b)
 {
-	const uint64_t *f = words_of(flow), *m = words_of(&st->mask), *v = words_of(&r->value);
-
-	for (size_t i = 0; i < st->n_words; i++) {
-		size_t w = st->words[i];
-
-		if ((f[w] & m[w]) != v[w])
+	for (size_t i = 0; i < st->n_words; i++)
+		if (a[i] != b[i])
 			return false;
-	}
 	return true;
 }
 
@@ -65,18 +69,37 @@ classifier_destroy(struct classifier *cls)
 	classifier_init(cls);
 }
 
-void
-cls_rule_init(struct cls_rule *rule, const struct flow *value, const struct flow *mask,
-	      int priority)
+/* Puts in 'words' the indexes of the words 'mask' does not zero, in order; returns how many. */
+static size_t
+mask_words(const struct flow *mask, uint8_t words[FLOW_U64S])
 {
-	const uint64_t *v = words_of(value), *m = words_of(mask);
-	uint64_t *out = (uint64_t *)(void *)&rule->value;
+	const uint64_t *m = words_of(mask);
+	size_t n = 0;
 
-	memset(rule, 0, sizeof *rule);
 	for (size_t i = 0; i < FLOW_U64S; i++)
-		out[i] = v[i] & m[i];
-	rule->mask = *mask;
-	rule->priority = priority;
+		if (m[i])
+			words[n++] = (uint8_t)i;
+	return n;
+}
+
+size_t
+classifier_n_words(const struct flow *mask)
+{
+	uint8_t words[FLOW_U64S];
+
+	return mask_words(mask, words);
+}
+
+void
+cls_rule_get_match(const struct cls_rule *rule, struct match *match)
+{
+	const struct cls_subtable *st = rule->subtable;
+	uint64_t *v = (uint64_t *)(void *)&match->flow;
+
+	memset(&match->flow, 0, sizeof match->flow);
+	for (size_t i = 0; i < st->n_words; i++)
+		v[st->words[i]] = rule->values[i];
+	match->wc = st->mask;
 }
 
 static struct cls_subtable *
@@ -92,13 +115,10 @@ static struct cls_subtable *
 create_subtable(struct classifier *cls, const struct flow *mask)
 {
 	struct cls_subtable *st = xcalloc(1, sizeof *st);
-	const uint64_t *m = words_of(mask);
 
 	st->mask = *mask;
 	hmap_init(&st->rules);
-	for (size_t i = 0; i < FLOW_U64S; i++)
-		if (m[i])
-			st->words[st->n_words++] = (uint8_t)i;
+	st->n_words = mask_words(mask, st->words);
 	cls->subtables = xrealloc(cls->subtables, (cls->n_subtables + 1) * sizeof *cls->subtables);
 	cls->subtables[cls->n_subtables++] = st;
 	return st;
@@ -126,32 +146,36 @@ precedes(const struct cls_rule *a, const struct cls_rule *b)
 	return a->priority > b->priority || (a->priority == b->priority && a->seq < b->seq);
 }
 
-/* The head of the list of rules with the same value as 'rule' in 'st', or NULL. */
+/* The head of the list of rules with these 'values' in 'st', or NULL. */
 static struct cls_rule *
-find_head(const struct cls_subtable *st, const struct flow *value, uint32_t hash)
+find_head(const struct cls_subtable *st, const uint64_t *values, uint32_t hash)
 {
 	struct cls_rule *r;
 
 	HMAP_FOR_EACH_WITH_HASH(r, node, hash, &st->rules)
-		if (flow_equal(&r->value, value))
+		if (values_equal(st, r->values, values))
 			return r;
 	return NULL;
 }
 
 void
-classifier_insert(struct classifier *cls, struct cls_rule *rule)
+classifier_insert(struct classifier *cls, struct cls_rule *rule, uint64_t *values,
+		  const struct match *match, int priority)
 {
-	struct cls_subtable *st = find_subtable(cls, &rule->mask);
+	struct cls_subtable *st = find_subtable(cls, &match->wc);
 	struct cls_rule *head, **p;
 	uint32_t hash;
 
 	if (!st)
-		st = create_subtable(cls, &rule->mask);
+		st = create_subtable(cls, &match->wc);
+	rule->priority = priority;
 	rule->seq = cls->next_seq++;
 	rule->subtable = st;
 	rule->next_same = NULL;
-	hash = subtable_hash(st, &rule->value);
-	head = find_head(st, &rule->value, hash);
+	rule->values = values;
+	subtable_values(st, &match->flow, values);
+	hash = values_hash(st, values);
+	head = find_head(st, values, hash);
 	if (!head) {
 		hmap_insert(&st->rules, &rule->node, hash);
 	} else if (precedes(rule, head)) {
@@ -198,8 +222,8 @@ recompute_max(struct cls_subtable *st)
 static void
 unlink_rule(struct cls_subtable *st, struct cls_rule *rule)
 {
-	uint32_t hash = subtable_hash(st, &rule->value);
-	struct cls_rule *head = find_head(st, &rule->value, hash), **p;
+	uint32_t hash = values_hash(st, rule->values);
+	struct cls_rule *head = find_head(st, rule->values, hash), **p;
 
 	if (head == rule) {
 		hmap_remove(&st->rules, &rule->node);
@@ -254,32 +278,34 @@ classifier_lookup(const struct classifier *cls, const struct flow *flow)
 
 	for (size_t i = 0; i < cls->n_subtables; i++) {
 		const struct cls_subtable *st = cls->subtables[i];
-		uint32_t h;
+		uint64_t values[FLOW_U64S];
 		struct cls_rule *r;
+		uint32_t h;
 
 		/* Sorted by max priority: nothing further down can win. */
 		if (best && st->max_priority < best->priority)
 			break;
-		h = subtable_hash(st, flow);
+		subtable_values(st, flow, values);
+		h = values_hash(st, values);
 		/* Only heads are in the table, and a head beats the rest of its list. */
 		HMAP_FOR_EACH_WITH_HASH(r, node, h, &st->rules)
-			if (subtable_matches(st, r, flow) && better(r, best))
+			if (values_equal(st, r->values, values) && better(r, best))
 				best = r;
 	}
 	return best;
 }
 
 struct cls_rule *
-classifier_find_exact(const struct classifier *cls, const struct flow *value,
-		      const struct flow *mask, int priority)
+classifier_find_exact(const struct classifier *cls, const struct match *match, int priority)
 {
-	struct cls_subtable *st = find_subtable(cls, mask);
-	struct cls_rule probe, *r;
+	struct cls_subtable *st = find_subtable(cls, &match->wc);
+	uint64_t values[FLOW_U64S];
+	struct cls_rule *r;
 
 	if (!st)
 		return NULL;
-	cls_rule_init(&probe, value, mask, priority);
-	for (r = find_head(st, &probe.value, subtable_hash(st, &probe.value)); r; r = r->next_same)
+	subtable_values(st, &match->flow, values);
+	for (r = find_head(st, values, values_hash(st, values)); r; r = r->next_same)
 		if (r->priority == priority)
 			return r;
 	return NULL;

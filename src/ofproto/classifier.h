@@ -11,6 +11,11 @@
  * Ties: among rules of equal priority that match the same packet, the one inserted first wins
  * (OpenFlow leaves this undefined; a fixed rule makes behaviour repeatable and testable).
  *
+ * A rule keeps its match once: the subtable holds the mask, and the rule only the words of the
+ * masked value that the mask does not zero out ('values', room for classifier_n_words() words
+ * that the rule's owner allocates with it). cls_rule_get_match() puts the match back together;
+ * it is the one place to read a rule's match from.
+ *
  * Single owner thread; a change is visible to the next lookup. 'generation' changes on every
  * insert and remove so that caches in front of the classifier can tell they are stale.
  */
@@ -22,17 +27,17 @@
 
 #include "flow.h"
 #include "hmap.h"
+#include "match.h"
 
 struct cls_subtable;
 
 struct cls_rule {
-	struct hmap_node node;           /* In subtable->rules, by hash of 'value' (heads only). */
+	struct hmap_node node;           /* In subtable->rules, by hash of 'values' (heads only). */
 	struct cls_rule *next_same;      /* Next rule with this mask and value, lower in order. */
-	struct flow value;               /* Match value, already masked. */
-	struct flow mask;                /* 1 bits must match. */
-	int priority;                    /* Higher wins. */
+	struct cls_subtable *subtable;   /* Where it is, with its mask, while inserted. */
+	uint64_t *values;                /* The masked value's words the mask uses, in order. */
 	uint64_t seq;                    /* Insertion order: lower wins ties. */
-	struct cls_subtable *subtable;   /* Where it is, while inserted. */
+	int priority;                    /* Higher wins. */
 };
 
 struct classifier {
@@ -47,19 +52,26 @@ void classifier_init(struct classifier *cls);
 /* Frees subtables; the rules themselves belong to the caller and must be removed first. */
 void classifier_destroy(struct classifier *cls);
 
-/* Sets 'rule' to match 'value' under 'mask' at 'priority' (the value is masked here). */
-void cls_rule_init(struct cls_rule *rule, const struct flow *value, const struct flow *mask,
-		   int priority);
+/* How many words of value a rule matching under 'mask' keeps: the words 'mask' does not zero. */
+size_t classifier_n_words(const struct flow *mask);
 
-void classifier_insert(struct classifier *cls, struct cls_rule *rule);
+/*
+ * Inserts 'rule' to match 'match' (its value masked here) at 'priority'. 'values' has room for
+ * classifier_n_words(&match->wc) words and stays the rule's for as long as it is inserted.
+ */
+void classifier_insert(struct classifier *cls, struct cls_rule *rule, uint64_t *values,
+		       const struct match *match, int priority);
 void classifier_remove(struct classifier *cls, struct cls_rule *rule);
+
+/* The match 'rule' was inserted with (value masked): its words under its subtable's mask. */
+void cls_rule_get_match(const struct cls_rule *rule, struct match *match);
 
 /* The best rule for 'flow', or NULL. */
 const struct cls_rule *classifier_lookup(const struct classifier *cls, const struct flow *flow);
 
-/* A rule with exactly this masked value, mask and priority, or NULL (for --strict and ADD). */
-struct cls_rule *classifier_find_exact(const struct classifier *cls, const struct flow *value,
-				       const struct flow *mask, int priority);
+/* A rule with exactly this match (value masked) and priority, or NULL (for --strict and ADD). */
+struct cls_rule *classifier_find_exact(const struct classifier *cls, const struct match *match,
+				       int priority);
 
 /* Calls 'cb' for every rule (removal of the visited rule inside 'cb' is allowed). */
 void classifier_for_each(const struct classifier *cls, void (*cb)(struct cls_rule *, void *),

@@ -15,13 +15,19 @@ oftable_init(struct oftable *t)
 	t->n_timeouts = 0;
 }
 
+static bool
+has_timeout(const struct rule *r)
+{
+	return r->idle_timeout || r->hard_timeout;
+}
+
 static void
 rule_destroy(struct oftable *t, struct rule *r)
 {
-	classifier_remove(&t->cls[r->spec.table_id], &r->cr);
-	if (r->spec.idle_timeout || r->spec.hard_timeout)
+	classifier_remove(&t->cls[r->table_id], &r->cr);
+	if (has_timeout(r))
 		t->n_timeouts--;
-	ofp_flow_spec_uninit(&r->spec);
+	free(r->actions);
 	free(r);
 	t->generation++;
 }
@@ -42,40 +48,58 @@ oftable_uninit(struct oftable *t)
 }
 
 static void
-spec_copy(struct ofp_flow_spec *dst, const struct ofp_flow_spec *src)
+set_actions(struct rule *r, const struct action *actions, size_t n)
 {
-	*dst = *src;
-	dst->actions = NULL;
-	if (src->n_actions) {
-		dst->actions = xmalloc(src->n_actions * sizeof *dst->actions);
-		memcpy(dst->actions, src->actions, src->n_actions * sizeof *dst->actions);
-	}
+	free(r->actions);
+	r->actions = n ? xmalloc(n * sizeof *actions) : NULL;
+	if (n)
+		memcpy(r->actions, actions, n * sizeof *actions);
+	r->n_actions = n;
+}
+
+/* The table a flow to add goes to. */
+static uint8_t
+spec_table(const struct ofp_flow_spec *spec)
+{
+	return spec->table_id == FLOW_TABLE_ANY ? 0 : spec->table_id;
 }
 
 static struct rule *
 find_strict(const struct oftable *t, uint8_t table, const struct match *m, uint16_t priority)
 {
-	struct cls_rule *cr = classifier_find_exact(&t->cls[table], &m->flow, &m->wc, priority);
+	struct cls_rule *cr = classifier_find_exact(&t->cls[table], m, priority);
 
 	return cr ? rule_from_cls(cr) : NULL;
+}
+
+/* A new rule for 'spec', not in any classifier yet, with room for its match's words. */
+static struct rule *
+rule_create(const struct ofp_flow_spec *spec)
+{
+	size_t n_words = classifier_n_words(&spec->match.wc);
+	struct rule *r = xcalloc(1, sizeof *r + n_words * sizeof *r->match_values);
+
+	r->cookie = spec->cookie;
+	set_actions(r, spec->actions, spec->n_actions);
+	r->idle_timeout = spec->idle_timeout;
+	r->hard_timeout = spec->hard_timeout;
+	r->table_id = spec_table(spec);
+	r->created_ms = r->used_ms = time_msec();
+	return r;
 }
 
 void
 oftable_add(struct oftable *t, const struct ofp_flow_spec *spec)
 {
-	struct rule *r = xcalloc(1, sizeof *r), *old;
+	struct rule *r = rule_create(spec);
+	struct rule *old = find_strict(t, r->table_id, &spec->match, spec->priority);
 
-	spec_copy(&r->spec, spec);
-	if (r->spec.table_id == FLOW_TABLE_ANY)
-		r->spec.table_id = 0;
-	old = find_strict(t, r->spec.table_id, &spec->match, spec->priority);
 	if (old)
 		rule_destroy(t, old);
-	cls_rule_init(&r->cr, &spec->match.flow, &spec->match.wc, spec->priority);
-	classifier_insert(&t->cls[r->spec.table_id], &r->cr);
-	if (r->spec.idle_timeout || r->spec.hard_timeout)
+	classifier_insert(&t->cls[r->table_id], &r->cr, r->match_values, &spec->match,
+			  spec->priority);
+	if (has_timeout(r))
 		t->n_timeouts++;
-	r->created_ms = r->used_ms = time_msec();
 	t->generation++;
 }
 
@@ -95,13 +119,16 @@ match_covered(const struct match *m, const struct match *filter)
 static bool
 rule_selected(const struct rule *r, const struct ofp_flow_spec *f, bool strict)
 {
-	if (f->table_id != FLOW_TABLE_ANY && f->table_id != r->spec.table_id)
+	struct match m;
+
+	if (f->table_id != FLOW_TABLE_ANY && f->table_id != r->table_id)
 		return false;
-	if ((r->spec.cookie ^ f->cookie) & f->cookie_mask)
+	if ((r->cookie ^ f->cookie) & f->cookie_mask)
 		return false;
-	if (strict)
-		return r->spec.priority == f->priority && match_equal(&r->spec.match, &f->match);
-	return match_covered(&r->spec.match, &f->match);
+	if (strict && rule_priority(r) != f->priority)
+		return false;
+	rule_get_match(r, &m);
+	return strict ? match_equal(&m, &f->match) : match_covered(&m, &f->match);
 }
 
 struct select_ctx {
@@ -129,10 +156,10 @@ cmp_rules(const void *a, const void *b)
 {
 	const struct rule *x = *(struct rule *const *)a, *y = *(struct rule *const *)b;
 
-	if (x->spec.table_id != y->spec.table_id)
-		return x->spec.table_id < y->spec.table_id ? -1 : 1;
-	if (x->spec.priority != y->spec.priority)
-		return x->spec.priority > y->spec.priority ? -1 : 1;
+	if (x->table_id != y->table_id)
+		return x->table_id < y->table_id ? -1 : 1;
+	if (rule_priority(x) != rule_priority(y))
+		return rule_priority(x) > rule_priority(y) ? -1 : 1;
 	return x->cr.seq < y->cr.seq ? -1 : x->cr.seq > y->cr.seq;
 }
 
@@ -168,16 +195,6 @@ oftable_del(struct oftable *t, const struct ofp_flow_spec *filter, bool strict)
 	return n;
 }
 
-static void
-set_actions(struct rule *r, const struct action *actions, size_t n)
-{
-	free(r->spec.actions);
-	r->spec.actions = n ? xmalloc(n * sizeof *actions) : NULL;
-	if (n)
-		memcpy(r->spec.actions, actions, n * sizeof *actions);
-	r->spec.n_actions = n;
-}
-
 size_t
 oftable_mod(struct oftable *t, const struct ofp_flow_spec *filter, bool strict)
 {
@@ -194,13 +211,13 @@ oftable_mod(struct oftable *t, const struct ofp_flow_spec *filter, bool strict)
 static const struct ofp_flow_spec *
 find_spec(const struct ofp_flow_spec *specs, size_t n, const struct rule *r)
 {
-	for (size_t i = 0; i < n; i++) {
-		uint8_t table = specs[i].table_id == FLOW_TABLE_ANY ? 0 : specs[i].table_id;
+	struct match m;
 
-		if (table == r->spec.table_id && specs[i].priority == r->spec.priority &&
-		    match_equal(&specs[i].match, &r->spec.match))
+	rule_get_match(r, &m);
+	for (size_t i = 0; i < n; i++)
+		if (spec_table(&specs[i]) == r->table_id && specs[i].priority == rule_priority(r) &&
+		    match_equal(&specs[i].match, &m))
 			return &specs[i];
-	}
 	return NULL;
 }
 
@@ -215,18 +232,15 @@ oftable_replace(struct oftable *t, const struct ofp_flow_spec *specs, size_t n)
 
 		if (!s)
 			rule_destroy(t, old[i]);
-		else if (!actions_equal(s->actions, s->n_actions, old[i]->spec.actions,
-					old[i]->spec.n_actions) || s->cookie != old[i]->spec.cookie ||
-			 s->idle_timeout != old[i]->spec.idle_timeout ||
-			 s->hard_timeout != old[i]->spec.hard_timeout)
+		else if (!actions_equal(s->actions, s->n_actions, old[i]->actions,
+					old[i]->n_actions) || s->cookie != old[i]->cookie ||
+			 s->idle_timeout != old[i]->idle_timeout ||
+			 s->hard_timeout != old[i]->hard_timeout)
 			oftable_add(t, s);
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint8_t table = specs[i].table_id == FLOW_TABLE_ANY ? 0 : specs[i].table_id;
-
-		if (!find_strict(t, table, &specs[i].match, specs[i].priority))
+	for (size_t i = 0; i < n; i++)
+		if (!find_strict(t, spec_table(&specs[i]), &specs[i].match, specs[i].priority))
 			oftable_add(t, &specs[i]);
-	}
 	free(old);
 	t->generation++;
 }
@@ -252,8 +266,8 @@ oftable_lookup(const struct oftable *t, uint8_t table_id, const struct flow *flo
 static bool
 expired(const struct rule *r, int64_t now)
 {
-	return (r->spec.idle_timeout && now - r->used_ms >= r->spec.idle_timeout * 1000LL) ||
-	       (r->spec.hard_timeout && now - r->created_ms >= r->spec.hard_timeout * 1000LL);
+	return (r->idle_timeout && now - r->used_ms >= r->idle_timeout * 1000LL) ||
+	       (r->hard_timeout && now - r->created_ms >= r->hard_timeout * 1000LL);
 }
 
 size_t

@@ -319,10 +319,12 @@ do_resubmit(struct xlate_ctx *ctx, const struct action *a)
 	ctx->table = table;
 	if (r) {
 		struct strbuf sb;
+		struct match m;
 
 		if (ctx->trace) {
 			strbuf_init(&sb);
-			flow_format_match(&r->spec.match, r->spec.priority, &sb);
+			rule_get_match(r, &m);
+			flow_format_match(&m, (uint16_t)rule_priority(r), &sb);
 			strbuf_printf(ctx->trace, "%*s%u. %s\n", 4 * ctx->depth + 1, "", table,
 				      *strbuf_cstr(&sb) ? strbuf_cstr(&sb) : "priority=32768 (match all)");
 			strbuf_uninit(&sb);
@@ -331,7 +333,7 @@ do_resubmit(struct xlate_ctx *ctx, const struct action *a)
 			r->n_bytes += ctx->pkt->size;
 			r->used_ms = ctx->now;
 		}
-		run_actions(ctx, r->spec.actions, r->spec.n_actions);
+		run_actions(ctx, r->actions, r->n_actions);
 	} else {
 		if (ctx->trace)
 			strbuf_printf(ctx->trace, "%*s%u. no match: drop\n", 4 * ctx->depth + 1, "",

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+import flowlab
 import lsnet
 
 
@@ -126,3 +127,42 @@ def test_corrupt_config_refused_and_kept(lab):
     assert len(lines) == 1 and lines[0].startswith(f"lispswitchd: {d.config}: line "), lines
     assert d.config.read_text() == text[: len(text) // 2]
     assert not hv.link_exists("br0")
+
+
+def test_failed_save_changes_nothing(lab):
+    """When the configuration cannot be written (here conf.json.tmp is a directory), the
+    transaction fails with the file's error and the daemon is where it was: flows added or
+    deleted, a bridge deleted with its flows, all come back as they were. Once the file can be
+    written again, so can everything, and a restart brings back what was saved."""
+    hv = lab.netns("hv")
+    d = lab.daemon(hv)
+    d.ctl("add-br", "br0")
+    d.ctl("add-br", "br1")
+    d.ctl("add-flow", "br0", "priority=5,ip,nw_dst=10.0.0.1,actions=drop")
+    d.ctl("add-flow", "br1", "table=1,cookie=0x7,idle_timeout=300,priority=9,tcp,tp_dst=80,"
+          "actions=NORMAL")
+
+    def tables():
+        return {b: flowlab.no_stats(d, b) for b in d.ctl("list-br")[1].split()}
+
+    before, saved = tables(), d.config.read_text()
+    assert set(before) == {"br0", "br1"} and "tp_dst=80" in before["br1"]
+    blocker = d.dbdir / "conf.json.tmp"
+    blocker.mkdir()
+    for args in (["add-flow", "br0", "priority=6,actions=drop"], ["del-flows", "br0"],
+                 ["del-br", "br1"], ["add-br", "br2"]):
+        rc, out, err = d.ctl(*args, check=False)
+        assert (rc, out, err) == (1, "", f"lispctl: {args[0]}: transaction: {d.config}: "
+                                         "cannot write: Is a directory\n"), args
+        assert tables() == before, args
+    assert d.config.read_text() == saved
+    assert hv.link_exists("br1") and not hv.link_exists("br2")
+
+    blocker.rmdir()
+    d.ctl("del-flows", "br0", "ip,nw_dst=10.0.0.1")
+    d.ctl("add-flow", "br1", "priority=6,actions=drop")
+    after = tables()
+    assert after != before
+    assert d.stop() == 0
+    d.start()
+    assert tables() == after

@@ -1,7 +1,9 @@
 /*
  * The classifier against a naive reference: a linear scan of the same rules that picks the
  * highest priority and, on ties, the first inserted. Random tables over a few masks and random
- * packets drawn near the rules' values, so that both hits and misses are common.
+ * packets drawn near the rules' values, so that both hits and misses are common. The reference
+ * keeps each rule's match as inserted; the classifier's own copy (its words and the subtable's
+ * mask) must read back equal to it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,13 @@
 #include "classifier.h"
 
 #define N_MASKS 6
+
+/* A classifier rule with room for its words, and its match as the reference sees it. */
+struct test_rule {
+	struct cls_rule cr;
+	uint64_t values[FLOW_U64S];
+	struct match match;     /* Value masked, as the classifier must give it back. */
+};
 
 static uint32_t rng_state = 12345;
 
@@ -53,34 +62,48 @@ random_flow(struct flow *f)
 	f->tp_dst = htons((uint16_t)(rnd() % 4));
 }
 
-static bool
-ref_matches(const struct cls_rule *r, const struct flow *f)
+/* Inserts 't' with value 'v' under mask 'm' (bits of 'v' outside 'm' are not part of it). */
+static void
+insert(struct classifier *cls, struct test_rule *t, const struct flow *v, const struct flow *m,
+       int priority)
 {
-	const uint8_t *v = (const uint8_t *)&r->value, *m = (const uint8_t *)&r->mask;
-	const uint8_t *p = (const uint8_t *)f;
+	const uint64_t *vw = (const uint64_t *)v, *mw = (const uint64_t *)m;
+	uint64_t *out = (uint64_t *)&t->match.flow;
 
-	for (size_t i = 0; i < sizeof *f; i++)
-		if ((p[i] & m[i]) != v[i])
-			return false;
-	return true;
+	for (size_t i = 0; i < FLOW_U64S; i++)
+		out[i] = vw[i] & mw[i];
+	t->match.wc = *m;
+	classifier_insert(cls, &t->cr, t->values, &(struct match){ *v, *m }, priority);
+}
+
+/* The rule's match, read back from the classifier, is the one inserted. */
+static void
+assert_match_kept(const struct test_rule *t)
+{
+	struct match m;
+
+	memset(&m, 0xa5, sizeof m);
+	cls_rule_get_match(&t->cr, &m);
+	assert_memory_equal(&m, &t->match, sizeof m);
 }
 
 static const struct cls_rule *
-ref_lookup(struct cls_rule **rules, size_t n, const struct flow *f)
+ref_lookup(struct test_rule **rules, size_t n, const struct flow *f)
 {
-	const struct cls_rule *best = NULL;
+	const struct test_rule *best = NULL;
 
 	/* 'rules' is in insertion order, so strict '>' keeps the first of equal priority. */
 	for (size_t i = 0; i < n; i++)
-		if (rules[i] && ref_matches(rules[i], f) && (!best || rules[i]->priority > best->priority))
+		if (rules[i] && match_matches(&rules[i]->match, f) &&
+		    (!best || rules[i]->cr.priority > best->cr.priority))
 			best = rules[i];
-	return best;
+	return best ? &best->cr : NULL;
 }
 
 static void
 run_random(size_t n_rules, int n_prios, int n_packets)
 {
-	struct cls_rule **rules = calloc(n_rules, sizeof *rules);
+	struct test_rule **rules = calloc(n_rules, sizeof *rules);
 	struct classifier cls;
 
 	classifier_init(&cls);
@@ -90,12 +113,11 @@ run_random(size_t n_rules, int n_prios, int n_packets)
 		random_flow(&v);
 		make_mask((int)(rnd() % N_MASKS), &m);
 		rules[i] = malloc(sizeof *rules[i]);
-		cls_rule_init(rules[i], &v, &m, (int)(rnd() % (unsigned)n_prios));
-		classifier_insert(&cls, rules[i]);
+		insert(&cls, rules[i], &v, &m, (int)(rnd() % (unsigned)n_prios));
 	}
-	/* Remove a third, then check lookups against the reference. */
+	/* Remove a third, then check lookups and matches against the reference. */
 	for (size_t i = 0; i < n_rules; i += 3) {
-		classifier_remove(&cls, rules[i]);
+		classifier_remove(&cls, &rules[i]->cr);
 		free(rules[i]);
 		rules[i] = NULL;
 	}
@@ -108,7 +130,10 @@ run_random(size_t n_rules, int n_prios, int n_packets)
 	}
 	for (size_t i = 0; i < n_rules; i++) {
 		if (rules[i]) {
-			classifier_remove(&cls, rules[i]);
+			assert_match_kept(rules[i]);
+			assert_non_null(classifier_find_exact(&cls, &rules[i]->match,
+							      rules[i]->cr.priority));
+			classifier_remove(&cls, &rules[i]->cr);
 			free(rules[i]);
 		}
 	}
@@ -143,7 +168,7 @@ static void
 test_exact_and_generation(void **state)
 {
 	struct classifier cls;
-	struct cls_rule a, b;
+	struct test_rule a, b;
 	struct flow v, m;
 	uint64_t gen;
 
@@ -151,23 +176,55 @@ test_exact_and_generation(void **state)
 	classifier_init(&cls);
 	random_flow(&v);
 	make_mask(1, &m);
-	cls_rule_init(&a, &v, &m, 5);
 	gen = cls.generation;
-	classifier_insert(&cls, &a);
+	insert(&cls, &a, &v, &m, 5);
 	assert_true(cls.generation != gen);
-	assert_ptr_equal(classifier_find_exact(&cls, &v, &m, 5), &a);
-	assert_null(classifier_find_exact(&cls, &v, &m, 6));
+	assert_ptr_equal(classifier_find_exact(&cls, &(struct match){ v, m }, 5), &a.cr);
+	assert_null(classifier_find_exact(&cls, &(struct match){ v, m }, 6));
 	make_mask(2, &m);
-	assert_null(classifier_find_exact(&cls, &v, &m, 5));
+	assert_null(classifier_find_exact(&cls, &(struct match){ v, m }, 5));
 	/* Equal priority, same match: the first inserted wins. */
 	make_mask(1, &m);
-	cls_rule_init(&b, &v, &m, 5);
-	classifier_insert(&cls, &b);
-	assert_ptr_equal(classifier_lookup(&cls, &v), &a);
-	classifier_remove(&cls, &a);
-	assert_ptr_equal(classifier_lookup(&cls, &v), &b);
-	classifier_remove(&cls, &b);
+	insert(&cls, &b, &v, &m, 5);
+	assert_ptr_equal(classifier_lookup(&cls, &v), &a.cr);
+	classifier_remove(&cls, &a.cr);
+	assert_ptr_equal(classifier_lookup(&cls, &v), &b.cr);
+	classifier_remove(&cls, &b.cr);
 	assert_null(classifier_lookup(&cls, &v));
+	classifier_destroy(&cls);
+}
+
+/* A rule keeps only the words its mask uses, and gives its match back whole: the value masked
+ * (bits outside the mask were never part of it), the mask from its subtable. */
+static void
+test_match_read_back(void **state)
+{
+	struct classifier cls;
+	struct test_rule a, b;
+	struct flow v, m;
+
+	(void)state;
+	classifier_init(&cls);
+	memset(&v, 0xff, sizeof v);
+	make_mask(1, &m);        /* dl_type and nw_src/24: one word. */
+	assert_int_equal(classifier_n_words(&m), 1);
+	make_mask(2, &m);        /* dl_type, nw_dst, nw_proto: three words. */
+	assert_int_equal(classifier_n_words(&m), 3);
+	m.nw_src = htonl(0xffffff00);
+	insert(&cls, &a, &v, &m, 7);
+	assert_int_equal(a.match.flow.nw_src, htonl(0xffffff00));
+	assert_int_equal(a.match.flow.tp_dst, 0);
+	assert_match_kept(&a);
+	/* The same value under the match-all mask: no words, the empty match. */
+	make_mask(N_MASKS - 1, &m);
+	assert_int_equal(classifier_n_words(&m), 0);
+	insert(&cls, &b, &v, &m, 1);
+	assert_match_kept(&b);
+	assert_true(flow_equal(&b.match.flow, &(struct flow){ 0 }));
+	/* Removing the other subtable's rule leaves this one's match alone. */
+	classifier_remove(&cls, &b.cr);
+	assert_match_kept(&a);
+	classifier_remove(&cls, &a.cr);
 	classifier_destroy(&cls);
 }
 
@@ -179,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_random_many_ties),
 		cmocka_unit_test(test_random_large),
 		cmocka_unit_test(test_exact_and_generation),
+		cmocka_unit_test(test_match_read_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,21 @@ static const struct row good[] = {
 	  "actions=resubmit(,2),resubmit(1,2),resubmit:3,resubmit:LOCAL,output:1,resubmit(,7)" },
 	{ "actions=note:01.0203,note:",
 	  "actions=note:01.02.03.00.00.00,note:00.00.00.00.00.00" },
+	/* Notes take elements of 22 bytes: the longest (62), one that fills one element, one
+	 * that spills into a second, each followed by another note. */
+	{ "actions=note:01.02.03.04.05.06.07.08.09.0a.0b.0c.0d.0e.0f.10.11.12.13.14"
+	  ".15.16.17.18.19.1a.1b.1c.1d.1e.1f.20.21.22.23.24.25.26.27.28.29.2a.2b.2c"
+	  ".2d.2e.2f.30.31.32.33.34.35.36.37.38.39.3a.3b.3c.3d.3e",
+	  "actions=note:01.02.03.04.05.06.07.08.09.0a.0b.0c.0d.0e.0f.10.11.12.13.14"
+	  ".15.16.17.18.19.1a.1b.1c.1d.1e.1f.20.21.22.23.24.25.26.27.28.29.2a.2b.2c"
+	  ".2d.2e.2f.30.31.32.33.34.35.36.37.38.39.3a.3b.3c.3d.3e" },
+	{ "actions=note:404142434445464748494a4b4c4d4e4f505152535455,note:01,output:2",
+	  "actions=note:40.41.42.43.44.45.46.47.48.49.4a.4b.4c.4d.4e.4f.50.51.52.53"
+	  ".54.55,note:01.00.00.00.00.00,output:2" },
+	{ "actions=output:1,note:808182838485868788898a8b8c8d8e8f90919293949596,"
+	  "note:ff",
+	  "actions=output:1,note:80.81.82.83.84.85.86.87.88.89.8a.8b.8c.8d.8e.8f.90"
+	  ".91.92.93.94.95.96.00.00.00.00.00.00.00,note:ff.00.00.00.00.00" },
 	{ "actions=push_vlan:0x8100,set_field:5->vlan_vid",
 	  "actions=push_vlan:0x8100,mod_vlan_vid:5" },
 	{ "ip,actions=DROP",
