@@ -3,16 +3,20 @@
  * rings shared with the kernel, one to receive and one to send. A turn of the main loop reads
  * every ready frame up to a batch, and sends a whole batch with one send() call.
  *
- * A GSO frame goes out by a second packet socket without PACKET_QDISC_BYPASS: the bypass hands
- * frames straight to the driver, and the kernel drops a GSO frame there when the device cannot
- * take it as it is, where the ordinary path cuts it in software first. The ring is flushed
- * before, so that frames leave in order.
- *
  * Ring format: TPACKET_V2, one packet per frame, each frame with its own status word. TPACKET_V3
  * packs packets into blocks that the kernel hands over only when a block is full or a timer of at
  * least one jiffy (4 ms on this kernel) fires, which adds milliseconds to every packet of a quiet
- * flow; V2 hands over each frame as soon as it is written. Frames are large enough for a 64 KiB
- * GSO packet, so offloaded TCP passes through whole (PACKET_VNET_HDR).
+ * flow; V2 hands over each frame as soon as it is written.
+ *
+ * Frames are 2 KiB, room for a full-sized Ethernet frame: rings of 64 KiB frames, large enough
+ * for a GSO packet, took 13 MiB per port that small packets never use. Larger packets (GSO from a
+ * VM with TSO, jumbo frames) take the socket's other way. Receiving, PACKET_COPY_THRESH makes the
+ * kernel queue a packet too large for a frame whole on the socket, and mark its (cut) frame
+ * TP_STATUS_COPY: reading that frame, we read the packet from the queue, in order. Sending, such
+ * a packet goes by a second packet socket, after the ring is flushed so that frames leave in
+ * order; that socket also lacks PACKET_QDISC_BYPASS, which hands frames straight to the driver,
+ * where the kernel drops a GSO frame the device cannot take, while the ordinary path cuts it in
+ * software first. Offloaded TCP passes through whole (PACKET_VNET_HDR).
  *
  * A switch port belongs to the switch: the host's own stack must not also receive its frames
  * (it would answer ARP for the host's addresses there, or route the VMs' packets). A tiny BPF
@@ -39,9 +43,12 @@
 #include "pkt.h"
 #include "util.h"
 
-#define FRAME_SIZE (17 * 4096)  /* tpacket2_hdr + sockaddr_ll + vnet header + 64 KiB packet. */
-#define RX_FRAMES 128
-#define TX_FRAMES 64
+#define FRAME_SIZE 2048   /* tpacket2_hdr + sockaddr_ll + vnet header + 1518-byte frame. */
+#define BLOCK_SIZE 4096
+#define RX_FRAMES 256
+#define TX_FRAMES 128
+/* Receive queue for packets too large for a frame: several 64 KiB GSO packets. */
+#define QUEUE_BYTES (4 << 20)
 #define VNET_SIZE sizeof(struct virtio_net_hdr)
 /* Where the kernel expects the vnet header of a frame to send (tpacket_snd without TX_HAS_OFF). */
 #define TX_DATA_OFFSET TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
@@ -55,7 +62,7 @@ struct ring {
 struct netdev_afpacket {
 	struct netdev up;
 	int isolate_fd;     /* BPF link keeping the host stack off the port, or -1. */
-	int gso_fd;         /* Packet socket for GSO frames (see above), or -1. */
+	int big_fd;         /* Packet socket for packets too large for a frame, or -1. */
 	uint8_t *map;       /* Both rings, RX first. */
 	size_t map_size;
 	struct ring rx, tx;
@@ -82,8 +89,11 @@ setsockopt_int(int fd, int level, int opt, int val)
 static int
 afpacket_setup_rings(struct netdev_afpacket *d)
 {
-	struct tpacket_req rx = { FRAME_SIZE, RX_FRAMES, FRAME_SIZE, RX_FRAMES };
-	struct tpacket_req tx = { FRAME_SIZE, TX_FRAMES, FRAME_SIZE, TX_FRAMES };
+	/* Blocks are whole pages, frames laid end to end across them. */
+	struct tpacket_req rx = { BLOCK_SIZE, RX_FRAMES * FRAME_SIZE / BLOCK_SIZE, FRAME_SIZE,
+				  RX_FRAMES };
+	struct tpacket_req tx = { BLOCK_SIZE, TX_FRAMES * FRAME_SIZE / BLOCK_SIZE, FRAME_SIZE,
+				  TX_FRAMES };
 	int fd = d->up.fd;
 
 	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &rx, sizeof rx) < 0 ||
@@ -117,8 +127,12 @@ afpacket_setup(struct netdev_afpacket *d)
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)) ||
 	    /* A frame the kernel cannot send is skipped, not left to block the ring forever. */
 	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_LOSS, 1)) ||
+	    (err = setsockopt_int(fd, SOL_PACKET, PACKET_COPY_THRESH, 1)) ||
 	    (err = afpacket_setup_rings(d)))
 		return err;
+	/* Beyond net.core.rmem_max if we may (CAP_NET_ADMIN): only queued packets use it. */
+	if (setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, QUEUE_BYTES))
+		setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, QUEUE_BYTES);
 	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
 		return -errno;
@@ -199,8 +213,8 @@ afpacket_close(struct netdev *dev, bool destroy UNUSED)
 
 	if (d->isolate_fd >= 0)
 		close(d->isolate_fd);
-	if (d->gso_fd >= 0)
-		close(d->gso_fd);
+	if (d->big_fd >= 0)
+		close(d->big_fd);
 	if (d->map)
 		munmap(d->map, d->map_size);
 	if (dev->fd >= 0)
@@ -210,13 +224,13 @@ afpacket_close(struct netdev *dev, bool destroy UNUSED)
 
 /* A socket that only sends (protocol 0: it receives nothing), with vnet headers. */
 static int
-afpacket_gso_socket(struct netdev_afpacket *d)
+afpacket_big_socket(struct netdev_afpacket *d)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = d->up.ifindex };
 
-	d->gso_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (d->gso_fd < 0 || setsockopt_int(d->gso_fd, SOL_PACKET, PACKET_VNET_HDR, 1) ||
-	    bind(d->gso_fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+	d->big_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (d->big_fd < 0 || setsockopt_int(d->big_fd, SOL_PACKET, PACKET_VNET_HDR, 1) ||
+	    bind(d->big_fd, (struct sockaddr *)&sll, sizeof sll) < 0)
 		return -errno;
 	return 0;
 }
@@ -229,8 +243,8 @@ afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct ne
 
 	d->up.class = &netdev_afpacket_class;
 	d->up.fd = -1;
-	d->isolate_fd = d->gso_fd = -1;
-	if ((err = netdev_query(&d->up, name)) || (err = afpacket_gso_socket(d)))
+	d->isolate_fd = d->big_fd = -1;
+	if ((err = netdev_query(&d->up, name)) || (err = afpacket_big_socket(d)))
 		goto fail;
 	d->up.fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->up.fd < 0) {
@@ -262,21 +276,44 @@ afpacket_read_drops(struct netdev *dev)
 		dev->stats.rx_dropped += st.tp_drops;
 }
 
-/* Copies one received frame into 'pkt', restoring the VLAN tag the kernel took out. */
+/* Reads into 'pkt' the packet queued whole for a frame marked TP_STATUS_COPY (see the top). */
+static bool
+afpacket_read_queued(struct netdev_afpacket *d, struct pkt *pkt)
+{
+	struct iovec iov[2] = { { &pkt->vnet, VNET_SIZE }, { pkt->data, PKT_MAX_SIZE - 4 } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n = recvmsg(d->up.fd, &mh, MSG_DONTWAIT);
+
+	if (n < (ssize_t)VNET_SIZE + 14 || (mh.msg_flags & MSG_TRUNC))
+		return false;
+	pkt->size = (uint32_t)n - VNET_SIZE;
+	return true;
+}
+
+/* Copies the packet of one received frame into 'pkt', restoring the VLAN tag the kernel took
+ * out. A frame cut because its packet did not fit, and not queued whole, is a drop. */
 static bool
 afpacket_frame_to_pkt(struct netdev_afpacket *d, const struct tpacket2_hdr *h, struct pkt *pkt)
 {
 	const uint8_t *frame = (const uint8_t *)h;
 
-	if (h->tp_len != h->tp_snaplen || h->tp_mac < VNET_SIZE ||
-	    h->tp_snaplen > PKT_MAX_SIZE - 4 || h->tp_snaplen < 14) {
-		d->up.stats.rx_errors++;
-		return false;
-	}
 	pkt_reset(pkt);
-	memcpy(&pkt->vnet, frame + h->tp_mac - VNET_SIZE, VNET_SIZE);
-	memcpy(pkt->data, frame + h->tp_mac, h->tp_snaplen);
-	pkt->size = h->tp_snaplen;
+	if (h->tp_status & TP_STATUS_COPY) {
+		if (!afpacket_read_queued(d, pkt)) {
+			d->up.stats.rx_errors++;
+			return false;
+		}
+	} else if (h->tp_len != h->tp_snaplen || h->tp_mac < VNET_SIZE || h->tp_snaplen < 14) {
+		if (h->tp_len > h->tp_snaplen)
+			d->up.stats.rx_dropped++;
+		else
+			d->up.stats.rx_errors++;
+		return false;
+	} else {
+		memcpy(&pkt->vnet, frame + h->tp_mac - VNET_SIZE, VNET_SIZE);
+		memcpy(pkt->data, frame + h->tp_mac, h->tp_snaplen);
+		pkt->size = h->tp_snaplen;
+	}
 	if (h->tp_status & TP_STATUS_VLAN_VALID) {
 		uint16_t tpid = h->tp_status & TP_STATUS_VLAN_TPID_VALID ? h->tp_vlan_tpid : ETH_P_8021Q;
 
@@ -314,16 +351,16 @@ afpacket_recv(struct netdev *dev, struct pkt_batch *batch)
 
 static void afpacket_flush(struct netdev *dev);
 
-/* Sends a GSO frame at once by the socket that lets the kernel cut it (see the top). */
+/* Sends a packet too large for a frame, or GSO, at once by the other socket (see the top). */
 static void
-afpacket_send_gso(struct netdev_afpacket *d, const struct pkt *pkt)
+afpacket_send_big(struct netdev_afpacket *d, const struct pkt *pkt)
 {
 	struct iovec iov[2] = { { (void *)&pkt->vnet, VNET_SIZE }, { pkt->data, pkt->size } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 
 	if (d->up.tx_pending)
 		afpacket_flush(&d->up);
-	if (sendmsg(d->gso_fd, &mh, MSG_DONTWAIT) < 0) {
+	if (sendmsg(d->big_fd, &mh, MSG_DONTWAIT) < 0) {
 		d->up.stats.tx_dropped++;
 		return;
 	}
@@ -339,8 +376,9 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 	uint8_t *data = (uint8_t *)h + TX_DATA_OFFSET;
 
-	if (pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		afpacket_send_gso(d, pkt);
+	if (pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+	    TX_DATA_OFFSET + VNET_SIZE + pkt->size > FRAME_SIZE) {
+		afpacket_send_big(d, pkt);
 		return;
 	}
 	if (status != TP_STATUS_AVAILABLE) {
