@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import signal
 import statistics
 import subprocess
@@ -336,7 +337,10 @@ def main():
     ap.add_argument("--udp-secs", type=int, default=2)
     ap.add_argument("--cpu-secs", type=int, default=5)
     ap.add_argument("--cpu-pps", type=int, default=5000)
+    ap.add_argument("--lispswitchd-args", default="",
+                    help="more lispswitchd options, e.g. \"--busy-poll-usec 0\"")
     a = ap.parse_args()
+    topo.LispSwitch.daemon_args = shlex.split(a.lispswitchd_args)
     if a.quick:
         a.pings, a.tcp_secs, a.udp_secs, a.cpu_secs = 100, 2, 1, 2
     a.build = str(Path(a.build).resolve())
@@ -410,7 +414,7 @@ def main():
             "the kernel set-up has no switch process",
             f"VM MTU {topo.VM_MTU}, underlay MTU 1500, IPv4; OVS: datapath_type=netdev, "
             "GRE packet_type=legacy_l3; kernel: VXLAN-GPE on UDP 4341, route encap",
-        ],
+        ] + ([f"lispswitchd {a.lispswitchd_args}"] if a.lispswitchd_args else []),
         "notes": {n: sorted(set(v)) for n, v in notes.items() if v},
         "failed": failed,
     }

@@ -112,6 +112,7 @@ class Setup:
 class LispSwitch(Setup):
     name = "lispswitch"
     label = "lispswitch (lisp port)"
+    daemon_args = []    # More lispswitchd options (bench.py --lispswitchd-args).
 
     def flows(self, vm_mac, src, remote):
         return [
@@ -127,7 +128,9 @@ class LispSwitch(Setup):
         self.daemons = []
         for hv, vm, me, peer in ((self.hv1, self.vm1, HV1_IP, HV2_IP),
                                  (self.hv2, self.vm2, HV2_IP, HV1_IP)):
-            d = self.lab.daemon(hv)
+            d = self.lab.daemon(hv, start=False)
+            d.extra_args = list(self.daemon_args)
+            d.start()
             self.daemons.append(d)
             d.ctl("add-br", "br0")
             d.ctl("add-port", "br0", "tap0")

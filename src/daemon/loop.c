@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "busy-poll.h"
 #include "log.h"
 #include "util.h"
 
@@ -22,6 +24,8 @@ struct loop_source {
 static int epfd = -1;
 static bool stopping;
 static struct loop_source *graveyard;
+static struct busy_poll busy_poll = { .max_usec = LOOP_BUSY_POLL_USEC };
+static struct loop_stats stats;
 
 int
 loop_init(void)
@@ -75,14 +79,64 @@ bury(void)
 }
 
 void
+loop_set_busy_poll(uint32_t max_usec)
+{
+	busy_poll_init(&busy_poll, max_usec);
+}
+
+void
+loop_get_stats(struct loop_stats *out)
+{
+	*out = stats;
+}
+
+/* Polls the epoll set without sleeping for up to 'usec': the number of events, or 0. Between
+ * polls the CPU goes to whatever else is runnable here (the VMs, the other switch). Work that
+ * is already there is no poll. */
+static int
+poll_events(struct epoll_event *evs, uint32_t usec)
+{
+	int64_t deadline = time_usec() + usec;
+	int n = epoll_wait(epfd, evs, MAX_EVENTS, 0);
+
+	if (n != 0)
+		return n;
+	stats.polls++;
+	do {
+		sched_yield();
+		n = epoll_wait(epfd, evs, MAX_EVENTS, 0);
+	} while (n == 0 && time_usec() < deadline);
+	stats.caught += n > 0;
+	return n;
+}
+
+/* Waits for events: polls first when the policy says it pays, then sleeps until the next tick.
+ * Records the idle gap that ended with work. */
+static int
+wait_events(struct epoll_event *evs, int64_t next_tick)
+{
+	uint32_t budget = busy_poll_budget(&busy_poll);
+	int64_t idle_from = time_usec();
+	int n = budget ? poll_events(evs, budget) : 0;
+
+	if (n == 0) {
+		n = epoll_wait(epfd, evs, MAX_EVENTS, (int)MAX(0, next_tick - time_msec()));
+		stats.waits += n > 0;
+	}
+	if (n > 0)
+		busy_poll_record(&busy_poll, time_usec() - idle_from);
+	return n;
+}
+
+void
 loop_run(void (*tick)(int64_t now_ms))
 {
 	struct epoll_event evs[MAX_EVENTS];
 	int64_t next_tick = time_msec() + 1000;
 
 	while (!stopping) {
-		int64_t now = time_msec();
-		int n = epoll_wait(epfd, evs, MAX_EVENTS, (int)MAX(0, next_tick - now));
+		int64_t now;
+		int n = wait_events(evs, next_tick);
 
 		if (n < 0 && errno != EINTR)
 			log_fatal("epoll_wait: %s", strerror(errno));

@@ -19,6 +19,19 @@ struct loop_source *loop_add(int fd, uint32_t events, loop_cb *cb, void *arg);
 int loop_modify(struct loop_source *src, uint32_t events);
 /* Stops watching; the source is freed at a point where no callback can still refer to it. */
 void loop_remove(struct loop_source *src);
+/* Idle, the loop polls for up to 'max_usec' before sleeping when recent traffic came in quick
+ * succession (lib/busy-poll.h); 0 turns polling off. Default LOOP_BUSY_POLL_USEC. */
+#define LOOP_BUSY_POLL_USEC 100
+void loop_set_busy_poll(uint32_t max_usec);
+
+/* How the loop waited for work: to show what polling saves. */
+struct loop_stats {
+	uint64_t waits;    /* Blocking epoll_wait() calls that returned work: wake-ups, mostly. */
+	uint64_t polls;    /* Polls started instead of sleeping (nothing was there yet). */
+	uint64_t caught;   /* Polls that found work (each a wake-up saved). */
+};
+void loop_get_stats(struct loop_stats *);
+
 /* Runs until loop_stop(); 'tick' runs about once a second. */
 void loop_run(void (*tick)(int64_t now_ms));
 void loop_stop(void);

@@ -30,6 +30,9 @@
 #include "rpc.h"
 #include "util.h"
 
+/* A poll longer than a jiffy would rather be a sleep. */
+#define BUSY_POLL_MAX 10000
+
 struct options {
 	const char *rundir;
 	const char *dbdir;
@@ -38,6 +41,7 @@ struct options {
 	const char *ctl_group; /* Group allowed on the control socket, or NULL. */
 	const char *metrics_listen; /* ADDR:PORT to serve metrics over HTTP on, or NULL. */
 	bool metrics_allow_remote;  /* Let --metrics-listen take a non-loopback address. */
+	uint32_t busy_poll_usec;    /* Longest busy poll of the main loop (loop.h). */
 	bool detach;
 };
 
@@ -54,8 +58,10 @@ usage(void)
 	       "  --metrics-listen ADDR:PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 	       "                    (loopback only: 127.0.0.1:9100, [::1]:9100)\n"
 	       "  --metrics-allow-remote  let --metrics-listen take any address\n"
+	       "  --busy-poll-usec N  poll up to N us before sleeping when packets come in quick\n"
+	       "                    succession (default %d, 0: never poll, at most %d)\n"
 	       "  --version, --help\n",
-	       LS_DEFAULT_RUNDIR, LS_DEFAULT_DBDIR);
+	       LS_DEFAULT_RUNDIR, LS_DEFAULT_DBDIR, LOOP_BUSY_POLL_USEC, BUSY_POLL_MAX);
 }
 
 static const char *
@@ -78,12 +84,15 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "ctl-group", required_argument, NULL, 'g' },
 		{ "metrics-listen", required_argument, NULL, 'm' },
 		{ "metrics-allow-remote", no_argument, NULL, 'A' },
+		{ "busy-poll-usec", required_argument, NULL, 'b' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t u;
 	int opt;
 
+	o->busy_poll_usec = LOOP_BUSY_POLL_USEC;
 	o->rundir = env_or("LISPSWITCH_RUNDIR", LS_DEFAULT_RUNDIR);
 	o->dbdir = env_or("LISPSWITCH_DBDIR", LS_DEFAULT_DBDIR);
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -96,6 +105,14 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'g': o->ctl_group = optarg; break;
 		case 'm': o->metrics_listen = optarg; break;
 		case 'A': o->metrics_allow_remote = true; break;
+		case 'b':
+			if (!str_to_u64(optarg, BUSY_POLL_MAX, &u)) {
+				fprintf(stderr, "lispswitchd: --busy-poll-usec %s: not a number of "
+					"microseconds from 0 to %d\n", optarg, BUSY_POLL_MAX);
+				exit(1);
+			}
+			o->busy_poll_usec = (uint32_t)u;
+			break;
 		case 'V': printf("lispswitchd %s\n", LS_VERSION); exit(0);
 		case 'h': usage(); exit(0);
 		default:
@@ -311,6 +328,7 @@ main(int argc, char **argv)
 	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_fd < 0 || loop_init() < 0)
 		log_fatal("cannot set up the main loop: %s", strerror(errno));
+	loop_set_busy_poll(o.busy_poll_usec);
 	sig_src = loop_add(sig_fd, EPOLLIN, on_signal, &sig_fd);
 
 	bridge_init();

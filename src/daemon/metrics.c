@@ -11,6 +11,7 @@
 #include "lisp-cp.h"
 #include "lisp-port.h"
 #include "lisp-xtr.h"
+#include "loop.h"
 #include "map-server.h"
 #include "mapping.h"
 #include "netdev.h"
@@ -269,6 +270,22 @@ write_mapping(struct bridge **brs, size_t n, struct strbuf *sb)
 		     true);
 }
 
+/* How the main loop waited for packets: what busy-polling saves. */
+static void
+write_loop(struct strbuf *sb)
+{
+	struct loop_stats ls;
+
+	loop_get_stats(&ls);
+	const struct event_counter ev[] = {
+		{ "wait", ls.waits }, { "poll", ls.polls }, { "poll_caught", ls.caught },
+	};
+	write_events(sb, "lispswitch_loop_events_total",
+		     "main loop: blocking waits that returned work (wait), busy polls started (poll), "
+		     "polls that found work, each a wake-up saved (poll_caught)",
+		     NULL, 0, ev, ARRAY_SIZE(ev), true);
+}
+
 void
 metrics_write(const struct cfg *running, struct strbuf *sb)
 {
@@ -279,6 +296,7 @@ metrics_write(const struct cfg *running, struct strbuf *sb)
 	write_port_drops(brs, n, sb);
 	write_tables(brs, n, sb);
 	write_mapping(brs, n, sb);
+	write_loop(sb);
 	for (size_t m = 0; m < ARRAY_SIZE(bridge_metrics); m++) {
 		prom_family(sb, bridge_metrics[m].name, bridge_metrics[m].type, bridge_metrics[m].help);
 		for (size_t i = 0; i < n; i++)

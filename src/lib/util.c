@@ -77,6 +77,15 @@ time_msec(void)
 }
 
 int64_t
+time_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
 time_wall_msec(void)
 {
 	return clock_msec(CLOCK_REALTIME);

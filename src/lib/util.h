@@ -40,6 +40,8 @@ void heap_trim(void);
 
 /* Milliseconds on the monotonic clock: for ages, timeouts and durations. */
 int64_t time_msec(void);
+/* Microseconds on the monotonic clock: for the main loop's idle gaps. */
+int64_t time_usec(void);
 /* Milliseconds since the epoch: only for things a person reads. */
 int64_t time_wall_msec(void);
 

@@ -694,7 +694,7 @@ def rloc_plan(scenario, family):
 PROXY_ARP_MAC = "00:00:5e:00:53:01"   # RFC 7042's documentation range.
 
 
-def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None):
+def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None, daemon_args=()):
     """
     README-lisp with two hypervisors, each with one VM on tap0, the uplink eth0 and lisp0:
 
@@ -711,8 +711,9 @@ def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None):
     Scenario 3: one L2 segment as in 1; VMs in different subnets, the hypervisor's br0 carries
     the gateway address and the VMs route through it.
 
-    'eid' and 'rloc' are the address families (4 or 6) of the VMs and of the underlay. Every
-    lispctl command is the guide's. Returns a namespace with hv1, hv2 (Hypervisor), vm1, vm2 and
+    'eid' and 'rloc' are the address families (4 or 6) of the VMs and of the underlay;
+    'daemon_args' more lispswitchd options for both hypervisors. Every lispctl command is the
+    guide's. Returns a namespace with hv1, hv2 (Hypervisor), vm1, vm2 and
     router (a Netns or None).
     """
     e1, e2, p1, p2, gws = eid_plan(scenario, eid)
@@ -735,6 +736,7 @@ def readme_lisp(lab, scenario, eid=4, rloc=4, arp="static", echo=None):
     else:
         veth(hv1.ns, "eth0", hv2.ns, "eth0")
     for hv, mine, other, gw in ((hv1, r1, r2, rgw and rgw[0]), (hv2, r2, r1, rgw and rgw[1])):
+        hv.d.extra_args += daemon_args
         hv.start()
         hv.guide_setup()
         net = str(ipaddress.ip_interface(other).network)

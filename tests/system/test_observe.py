@@ -9,6 +9,8 @@ and checked against dump-ports.
 """
 import json
 
+import pytest
+
 from prometheus_client.parser import text_string_to_metric_families
 
 import conftest
@@ -147,3 +149,32 @@ def test_metrics_listen_loopback_only(lab):
     d2.start()
     assert fetch(hv, "http://[::1]:9101/metrics")[0] == 200
     json.loads(d2.ctl("--format=json", "metrics")[1])   # A JSON string.
+
+
+def loop_events(d):
+    got = samples(d.ctl("metrics")[1])
+    return {dict(labels)["event"]: v for (name, labels), v in got.items()
+            if name == "lispswitch_loop_events_total"}
+
+
+PING_PONGS = 200
+
+
+@pytest.mark.parametrize("poll_usec", [5000, 0])
+def test_busy_poll(lab, poll_usec):
+    """
+    Pings through README-lisp's tunnel, 1 ms apart. With a poll of 5 ms, longer than the pause
+    between pings and than any answer takes even under ASan, every idle gap is short: polling
+    turns on after the first few, and from then on each hypervisor finds its next packet by
+    polling (or already there), hardly ever by waking up. With --busy-poll-usec 0 nothing ever
+    polls and every packet is a wait. Every ping is answered either way.
+    """
+    t = lsnet.readme_lisp(lab, 1, daemon_args=("--busy-poll-usec", str(poll_usec)))
+    sent, received, out = t.vm1.ping(t.vm2.addr, count=PING_PONGS, interval=0.001, wait=2)
+    assert (sent, received) == (PING_PONGS, PING_PONGS), out
+    for hv in (t.hv1, t.hv2):
+        ev = loop_events(hv.d)
+        if poll_usec:
+            assert ev["poll_caught"] >= PING_PONGS // 2 and ev["wait"] < PING_PONGS // 4, ev
+        else:
+            assert ev["poll"] == ev["poll_caught"] == 0 and ev["wait"] >= PING_PONGS, ev
