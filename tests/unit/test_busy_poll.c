@@ -8,103 +8,84 @@
 
 #include "busy-poll.h"
 
-static void
-feed(struct busy_poll *bp, const int64_t *gaps, size_t n, int times)
-{
-	for (int t = 0; t < times; t++)
-		for (size_t i = 0; i < n; i++)
-			busy_poll_record(bp, gaps[i]);
-}
+/* 'times' idle gaps of 'usec' each, after which the budget must be 'budget'. */
+struct step {
+	int64_t usec;
+	int times;
+	uint32_t budget;
+};
 
 static void
-test_starts_asleep(void **state)
+run_steps(uint32_t max_usec, const struct step *steps, size_t n)
 {
 	struct busy_poll bp;
 
-	(void)state;
-	busy_poll_init(&bp, 100);
+	busy_poll_init(&bp, max_usec);
 	assert_int_equal(busy_poll_budget(&bp), 0);
+	for (size_t i = 0; i < n; i++) {
+		for (int t = 0; t < steps[i].times; t++)
+			busy_poll_record(&bp, steps[i].usec);
+		if (busy_poll_budget(&bp) != steps[i].budget)
+			fail_msg("step %zu (%d gaps of %lld us): budget %u, expected %u", i,
+				 steps[i].times, (long long)steps[i].usec, busy_poll_budget(&bp),
+				 steps[i].budget);
+	}
 }
+
+#define RUN(max, ...) \
+	run_steps(max, (const struct step[]){ __VA_ARGS__ }, \
+		  sizeof((const struct step[]){ __VA_ARGS__ }) / sizeof(struct step))
 
 static void
 test_ping_polls(void **state)
 {
-	const int64_t ping[] = { 40, 10000 };  /* Reply after 40 us, next request 10 ms later. */
-	struct busy_poll bp;
-
 	(void)state;
-	busy_poll_init(&bp, 100);
-	feed(&bp, ping, 2, 16);
-	assert_int_equal(busy_poll_budget(&bp), 100);
+	/* Reply after 40 us, next request 10 ms later: one gap in two is short, and the eighth
+	 * short one (the 15th gap) turns polling on. */
+	struct step ping[32];
+
+	for (int i = 0; i < 32; i++)
+		ping[i] = (struct step){ i % 2 ? 10000 : 40, 1, i < 14 ? 0 : 100 };
+	run_steps(100, ping, 32);
 }
 
 static void
 test_steady_slow_flow_sleeps(void **state)
 {
-	const int64_t flow[] = { 150, 220, 180, 200 };  /* 5 kpps: never within a 100 us poll. */
-	struct busy_poll bp;
-
 	(void)state;
-	busy_poll_init(&bp, 100);
-	feed(&bp, flow, 4, 8);
-	assert_int_equal(busy_poll_budget(&bp), 0);
+	/* 5 kpps with the sender's jitter: never within a 100 us poll. */
+	RUN(100, { 150, 8, 0 }, { 220, 8, 0 }, { 180, 8, 0 }, { 200, 8, 0 }, { 101, 32, 0 });
 }
 
 static void
 test_threshold(void **state)
 {
-	struct busy_poll bp;
-
 	(void)state;
-	busy_poll_init(&bp, 100);
 	/* Seven short gaps among 32 are too few; the eighth starts polling. */
-	for (int i = 0; i < 32; i++)
-		busy_poll_record(&bp, i < 25 ? 500 : 99);
-	assert_int_equal(busy_poll_budget(&bp), 0);
-	busy_poll_record(&bp, 0);
-	assert_int_equal(busy_poll_budget(&bp), 100);
+	RUN(100, { 500, 25, 0 }, { 99, 7, 0 }, { 0, 1, 100 });
 	/* A gap of exactly the poll is not short. */
-	busy_poll_init(&bp, 100);
-	for (int i = 0; i < 32; i++)
-		busy_poll_record(&bp, 100);
-	assert_int_equal(busy_poll_budget(&bp), 0);
+	RUN(100, { 100, 32, 0 });
 }
 
 static void
 test_stops_when_gaps_grow(void **state)
 {
-	struct busy_poll bp;
-
 	(void)state;
-	busy_poll_init(&bp, 100);
-	for (int i = 0; i < 32; i++)
-		busy_poll_record(&bp, 5);
-	assert_int_equal(busy_poll_budget(&bp), 100);
 	/* 24 long gaps leave 8 short ones: still polling; the 25th stops it. */
-	for (int i = 0; i < 24; i++)
-		busy_poll_record(&bp, 5000);
-	assert_int_equal(busy_poll_budget(&bp), 100);
-	busy_poll_record(&bp, 5000);
-	assert_int_equal(busy_poll_budget(&bp), 0);
+	RUN(100, { 5, 32, 100 }, { 5000, 24, 100 }, { 5000, 1, 0 });
 }
 
 static void
 test_off_never_polls(void **state)
 {
-	struct busy_poll bp;
-
 	(void)state;
-	busy_poll_init(&bp, 0);
-	for (int i = 0; i < 32; i++)
-		busy_poll_record(&bp, 0);
-	assert_int_equal(busy_poll_budget(&bp), 0);
+	RUN(0, { 0, 32, 0 });
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_starts_asleep),
 		cmocka_unit_test(test_ping_polls),
 		cmocka_unit_test(test_steady_slow_flow_sleeps),
 		cmocka_unit_test(test_threshold),
