@@ -386,6 +386,11 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 		return;
 	}
 	memcpy(data, &pkt->vnet, VNET_SIZE);
+	/* The kernel copies hdr_len bytes into the socket buffer and attaches the rest as
+	 * fragments of the ring's pages (tpacket_snd); a veth into another namespace then copies
+	 * those fragments into newly allocated pages (skb_copy_ubufs), a page per packet. So the
+	 * whole frame is "header": one copy, no page. (GSO packets do not come here.) */
+	((struct virtio_net_hdr *)data)->hdr_len = (uint16_t)pkt->size;
 	memcpy(data + VNET_SIZE, pkt->data, pkt->size);
 	h->tp_len = (uint32_t)(VNET_SIZE + pkt->size);
 	__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
