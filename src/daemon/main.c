@@ -30,7 +30,7 @@
 #include "rpc.h"
 #include "util.h"
 
-/* A poll longer than a jiffy would rather be a sleep. */
+/* The longest busy poll allowed: past a few ms, sleeping until the packet comes costs less. */
 #define BUSY_POLL_MAX 10000
 
 struct options {
