@@ -74,6 +74,14 @@ port_input(void *arg, uint32_t events UNUSED)
 	}
 }
 
+static bool
+port_rx_ready(void *arg)
+{
+	struct port *port = arg;
+
+	return port->ofport.netdev->class->rx_ready(port->ofport.netdev);
+}
+
 /* A port of the new configuration, opened but not yet part of any bridge. */
 struct pending_port {
 	const char *bridge;
@@ -104,6 +112,8 @@ port_create(struct bridge *br, const struct cfg_port *cp, uint32_t ofp_port,
 	ofproto_port_add(&br->ofproto, &port->ofport);
 	if (netdev->fd >= 0)
 		port->rx = loop_add(netdev->fd, EPOLLIN, port_input, port);
+	if (port->rx && netdev->class->rx_ready)
+		loop_set_ready(port->rx, port_rx_ready);
 	log_info(PORT, "bridge %s: added port %s (%s) as %u", br->ofproto.name, name,
 		 *type ? type : "system", ofp_port);
 	return port;

@@ -12,10 +12,14 @@
 #include "util.h"
 
 #define MAX_EVENTS 64
+/* While busy polling with sources that tell readiness from memory, epoll_wait() runs only
+ * when one of them has work, or every this many polls for the others (sockets, timers). */
+#define POLLS_PER_EPOLL 8
 
 struct loop_source {
 	int fd;
 	loop_cb *cb;
+	bool (*ready)(void *arg);  /* See loop_set_ready(), or NULL. */
 	void *arg;
 	bool dead;                 /* Removed during this turn: skip its remaining events. */
 	struct loop_source *next;  /* In the list of dead sources freed after the turn. */
@@ -24,6 +28,8 @@ struct loop_source {
 static int epfd = -1;
 static bool stopping;
 static struct loop_source *graveyard;
+static struct loop_source **readies;  /* Sources with 'ready'. */
+static size_t n_readies;
 static struct busy_poll busy_poll = { .max_usec = LOOP_BUSY_POLL_USEC };
 static struct loop_stats stats;
 
@@ -57,10 +63,21 @@ loop_modify(struct loop_source *src, uint32_t events)
 }
 
 void
+loop_set_ready(struct loop_source *src, bool (*ready)(void *arg))
+{
+	src->ready = ready;
+	readies = xrealloc(readies, (n_readies + 1) * sizeof *readies);
+	readies[n_readies++] = src;
+}
+
+void
 loop_remove(struct loop_source *src)
 {
 	if (!src)
 		return;
+	for (size_t i = 0; src->ready && i < n_readies; i++)
+		if (readies[i] == src)
+			readies[i] = readies[--n_readies];
 	epoll_ctl(epfd, EPOLL_CTL_DEL, src->fd, NULL);
 	src->dead = true;
 	src->next = graveyard;
@@ -90,9 +107,19 @@ loop_get_stats(struct loop_stats *out)
 	*out = stats;
 }
 
+static bool
+any_ready(void)
+{
+	for (size_t i = 0; i < n_readies; i++)
+		if (readies[i]->ready(readies[i]->arg))
+			return true;
+	return false;
+}
+
 /* Polls the epoll set without sleeping for up to 'usec': the number of events, or 0. Between
  * polls the CPU goes to whatever else is runnable here (the VMs, the other switch). Work that
- * is already there is no poll. */
+ * is already there is no poll. A system call is dear on a virtual machine, so the sources
+ * that can are asked in memory, and epoll_wait() asked when they have work or now and then. */
 static int
 poll_events(struct epoll_event *evs, uint32_t usec)
 {
@@ -102,29 +129,34 @@ poll_events(struct epoll_event *evs, uint32_t usec)
 	if (n != 0)
 		return n;
 	stats.polls++;
-	do {
+	for (unsigned int i = 1; n == 0 && time_usec() < deadline; i++) {
 		sched_yield();
-		n = epoll_wait(epfd, evs, MAX_EVENTS, 0);
-	} while (n == 0 && time_usec() < deadline);
+		if (!n_readies || i % POLLS_PER_EPOLL == 0 || any_ready())
+			n = epoll_wait(epfd, evs, MAX_EVENTS, 0);
+	}
 	stats.caught += n > 0;
 	return n;
 }
 
 /* Waits for events: polls first when the policy says it pays, then sleeps until the next tick.
- * Records the idle gap that ended with work. */
+ * Records the idle gap that ended with work, and the time since the previous one ended. */
 static int
 wait_events(struct epoll_event *evs, int64_t next_tick)
 {
+	static int64_t last_work;
 	uint32_t budget = busy_poll_budget(&busy_poll);
-	int64_t idle_from = time_usec();
+	int64_t idle_from = time_usec(), now;
 	int n = budget ? poll_events(evs, budget) : 0;
 
 	if (n == 0) {
 		n = epoll_wait(epfd, evs, MAX_EVENTS, (int)MAX(0, next_tick - time_msec()));
 		stats.waits += n > 0;
 	}
-	if (n > 0)
-		busy_poll_record(&busy_poll, time_usec() - idle_from);
+	if (n > 0) {
+		now = time_usec();
+		busy_poll_record(&busy_poll, now - idle_from, last_work ? now - last_work : 0);
+		last_work = now;
+	}
 	return n;
 }
 

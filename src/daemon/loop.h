@@ -17,6 +17,9 @@ int loop_init(void);
 /* Calls 'cb(arg, events)' whenever 'fd' has any of 'events' (EPOLLIN, ...). */
 struct loop_source *loop_add(int fd, uint32_t events, loop_cb *cb, void *arg);
 int loop_modify(struct loop_source *src, uint32_t events);
+/* 'ready(arg)' tells from memory, without a system call, whether the source has work (a packet
+ * ring's next frame): busy polling checks it instead of calling epoll_wait() each time. */
+void loop_set_ready(struct loop_source *src, bool (*ready)(void *arg));
 /* Stops watching; the source is freed at a point where no callback can still refer to it. */
 void loop_remove(struct loop_source *src);
 /* Idle, the loop polls for up to 'max_usec' before sleeping when recent traffic came in quick

@@ -322,6 +322,15 @@ afpacket_frame_to_pkt(struct netdev_afpacket *d, const struct tpacket2_hdr *h, s
 	return true;
 }
 
+static bool
+afpacket_rx_ready(struct netdev *dev)
+{
+	struct netdev_afpacket *d = afpacket_cast(dev);
+
+	return __atomic_load_n(&ring_frame(&d->rx, d->rx.next)->tp_status, __ATOMIC_RELAXED) &
+	       TP_STATUS_USER;
+}
+
 static int
 afpacket_recv(struct netdev *dev, struct pkt_batch *batch)
 {
@@ -447,6 +456,7 @@ const struct netdev_class netdev_afpacket_class = {
 	.open = afpacket_open,
 	.close = afpacket_close,
 	.recv = afpacket_recv,
+	.rx_ready = afpacket_rx_ready,
 	.collect_stats = afpacket_read_drops,
 	.send = afpacket_send,
 	.flush = afpacket_flush,

@@ -89,6 +89,9 @@ struct netdev_class {
 	void (*close)(struct netdev *dev, bool destroy);
 	/* Appends up to the batch's free room of received packets; returns how many. */
 	int (*recv)(struct netdev *dev, struct pkt_batch *batch);
+	/* Whether received packets wait, read from memory without a system call: the main loop
+	 * polls this instead of the fd while busy polling. NULL: only the fd tells. */
+	bool (*rx_ready)(struct netdev *dev);
 	/* Queues 'pkt' (copied) for transmission. */
 	void (*send)(struct netdev *dev, const struct pkt *pkt);
 	/* Transmits everything queued. */

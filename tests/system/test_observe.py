@@ -8,6 +8,7 @@ and checked against dump-ports.
     [vm2] eth0 ==veth== p2 (2) --+
 """
 import json
+import os
 
 import pytest
 
@@ -160,21 +161,63 @@ def loop_events(d):
 PING_PONGS = 200
 
 
-@pytest.mark.parametrize("poll_usec", [5000, 0])
+def pin(pid, cpu):
+    """Keeps every thread of process 'pid' on CPU 'cpu'."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(tid), {cpu})
+
+
+@pytest.mark.parametrize("poll_usec", [2000, 0])
 def test_busy_poll(lab, poll_usec):
     """
-    Pings through README-lisp's tunnel, 1 ms apart. With a poll of 5 ms, longer than the pause
-    between pings and than any answer takes even under ASan, every idle gap is short: polling
-    turns on after the first few, and from then on each hypervisor finds its next packet by
-    polling (or already there), hardly ever by waking up. With --busy-poll-usec 0 nothing ever
-    polls and every packet is a wait. Every ping is answered either way.
+    Pings through README-lisp's tunnel, 20 ms apart, each hypervisor's daemon on a CPU of its
+    own (on one CPU the reply often reaches hv1 while hv2, which it woke, still holds the CPU:
+    already there, neither a poll nor a wait). With a poll of 2 ms, longer than any answer
+    takes even under ASan and a tenth of the pause between pings, polling turns on after the
+    first few pings: hv1 then finds most replies by polling, and only the requests, after
+    20 ms of quiet, wake it up. With --busy-poll-usec 0 nothing ever polls and every request
+    is a wait. Every ping is answered either way.
     """
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two CPUs: one per hypervisor's daemon")
     t = lsnet.readme_lisp(lab, 1, daemon_args=("--busy-poll-usec", str(poll_usec)))
-    sent, received, out = t.vm1.ping(t.vm2.addr, count=PING_PONGS, interval=0.001, wait=2)
+    pin(t.hv1.d.pid, 0)
+    pin(t.hv2.d.pid, 1)
+    sent, received, out = t.vm1.ping(t.vm2.addr, count=PING_PONGS, interval=0.02, wait=2)
     assert (sent, received) == (PING_PONGS, PING_PONGS), out
-    for hv in (t.hv1, t.hv2):
-        ev = loop_events(hv.d)
+    events = [loop_events(hv.d) for hv in (t.hv1, t.hv2)]
+    for ev in events:
         if poll_usec:
-            assert ev["poll_caught"] >= PING_PONGS // 2 and ev["wait"] < PING_PONGS // 4, ev
+            assert ev["poll"] >= PING_PONGS // 2 and ev["wait"] < PING_PONGS * 5 // 4, events
         else:
-            assert ev["poll"] == ev["poll_caught"] == 0 and ev["wait"] >= PING_PONGS, ev
+            assert ev["poll"] == ev["poll_caught"] == 0 and ev["wait"] >= PING_PONGS, events
+    if poll_usec:
+        assert events[0]["poll_caught"] >= PING_PONGS // 2, events
+
+
+# A steady one-way flow: a datagram every 500 us for 2 s.
+STEADY_SENDER = """
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.monotonic() + 2
+while time.monotonic() < end:
+    s.sendto(b"x" * 64, (sys.argv[1], 9))
+    time.sleep(0.0005)
+"""
+
+
+def test_busy_poll_spares_steady_flow(lab):
+    """
+    A steady flow whose packets come 500 us apart, under a poll of 1 ms: every idle gap is
+    shorter than the poll, but polling through them would take nearly all the time for a
+    wake-up saved per packet, so the daemons sleep between packets instead: hardly any polls.
+    """
+    t = lsnet.readme_lisp(lab, 1, daemon_args=("--busy-poll-usec", "1000"))
+    t.vm1.ping(t.vm2.addr, count=1)
+    before = [loop_events(hv.d) for hv in (t.hv1, t.hv2)]
+    t.vm1.ns.run("/usr/bin/python3", "-c", STEADY_SENDER, t.vm2.addr, timeout=30)
+    for hv, b in zip((t.hv1, t.hv2), before):
+        ev = loop_events(hv.d)
+        woken = ev["wait"] - b["wait"]
+        assert woken >= 1000, (ev, b)
+        assert ev["poll"] - b["poll"] < woken // 20, (ev, b)
