@@ -101,6 +101,18 @@ ofproto_lookup_cached(struct ofproto *ofp, const struct flow *flow)
 	return e->rule;
 }
 
+/* Whether a tunnel port's batch of frames for the direct path is half full. */
+static bool
+injection_crowded(struct ofproto *ofp)
+{
+	struct ofport *port;
+
+	HMAP_FOR_EACH_SAFE(port, node, &ofp->ports)
+		if (port->netdev->inject && port->netdev->inject->count >= PKT_BATCH / 2)
+			return true;
+	return false;
+}
+
 void
 ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch)
 {
@@ -118,6 +130,12 @@ ofproto_receive(struct ofproto *ofp, struct ofport *in, struct pkt_batch *batch)
 		pkt->in_port = in->ofp_port;
 		flow_extract(pkt, &flow);
 		xlate_packet(ofp, in, pkt, &flow, now);
+		/* A large TCP packet becomes two or more frames for the direct path: a batch of
+		 * them would fill the injection batch, and what does not fit would take the slow
+		 * way through the kernel, a datagram at a time. So the frames run now. */
+		if (pkt->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE && !ofp->flushing &&
+		    injection_crowded(ofp))
+			ofproto_flush(ofp);
 	}
 }
 
@@ -149,6 +167,7 @@ ofproto_flush(struct ofproto *ofp)
 {
 	/* Injected frames may queue more output (and, through odd flows, more injection): a few
 	 * rounds settle it; what is left waits for the next batch. */
+	ofp->flushing = true;
 	for (int round = 0; round < 4; round++) {
 		struct ofport *port;
 
@@ -157,6 +176,7 @@ ofproto_flush(struct ofproto *ofp)
 		if (!run_injected(ofp))
 			break;
 	}
+	ofp->flushing = false;
 }
 
 bool

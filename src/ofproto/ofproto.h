@@ -43,6 +43,7 @@ struct ofproto {
 	bool (*local_hook)(void *aux, const struct pkt *pkt);
 	void *local_aux;
 	uint64_t emc_hits, emc_misses;
+	bool flushing;                  /* In ofproto_flush(): injected frames are running. */
 };
 
 void ofproto_init(struct ofproto *ofp, const char *name);

@@ -15,6 +15,8 @@ and both over IPv6 RLOCs (OVS never carried LISP over IPv6).
 """
 import collections
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -207,7 +209,8 @@ def test_tcp_10mb_with_offloads_on(lab, eid, rloc):
     segments back into one large TCP packet for VM2. 10 MB cross the tunnel with the SHA-256 of
     the data equal on both sides, VM2 saw no bad TCP checksum, and ping still works. Mean sizes
     above 1514 bytes per packet prove each step was in play: what tap0 received on hv1 (TSO),
-    what eth0 received on hv2 (UDP GSO frames) and what tap0 sent VM2 on hv2 (joined).
+    what eth0 received on hv2 (UDP GSO frames) and what tap0 sent VM2 on hv2 (joined); and
+    hv1's host sent the bridge hardly anything: no segment took the slow way through its kernel.
     """
     t = lsnet.readme_lisp(lab, 1, eid, rloc)
     features = t.vm1.ns.run("ethtool", "-k", "eth0").stdout
@@ -229,8 +232,39 @@ def test_tcp_10mb_with_offloads_on(lab, eid, rloc):
         assert c["bytes"] / c["packets"] > 1514, (hv.label, port, way, c)
     drops = t.hv1.drops()
     assert drops.get("gso", 0) == drops.get("tunnel_tx", 0) == 0, drops
+    # Every segment took the direct path: none went through hv1's kernel, whose datagrams
+    # would come back into the bridge on br0 one by one (a few ARP or neighbour probes may).
+    from_host = t.hv1.ports()["br0"]["rx"]["packets"]
+    assert from_host < 50, from_host
     assert t.vm1.ping(t.vm2.addr, count=3, interval=0.05)[:2] == (3, 3)
-    print(f"10 MB in {elapsed:.2f} s")
+    print(f"10 MB in {elapsed:.2f} s, {from_host} packets from hv1's host")
+
+
+def test_tcp_backlog_takes_the_direct_path(lab):
+    """
+    A backlog of large TCP packets: hv1's daemon is stopped for 50 ms at a time (SIGSTOP)
+    while VM1 sends 40 MB, so that VM1's TSO packets pile up on tap0 and the daemon then reads
+    a full batch of them, each of which becomes two frames for the direct path. They must all
+    take it (none through hv1's kernel, whose datagrams would come back on br0 one by one),
+    and the data arrives whole.
+    """
+    t = lsnet.readme_lisp(lab, 1)
+    assert t.vm1.ping(t.vm2.addr, count=2, interval=0.05)[:2] == (2, 2)
+    server = lab.popen([lsnet.PYTHON, "-c", _SERVER, t.vm2.addr], ns=t.vm2.ns)
+    assert server.stdout.readline() == "listening\n"
+    client = lab.popen([lsnet.PYTHON, "-c", _CLIENT, t.vm2.addr, str(40 << 20)], ns=t.vm1.ns)
+    for _ in range(200):   # Building the data takes VM1 about a second; sending, less.
+        if client.poll() is not None:
+            break
+        os.kill(t.hv1.d.pid, signal.SIGSTOP)
+        time.sleep(0.05)
+        os.kill(t.hv1.d.pid, signal.SIGCONT)
+        time.sleep(0.01)
+    sent_hash, echoed = client.communicate(timeout=40)[0].split()
+    out, err = server.communicate(timeout=20)
+    assert out.split() == [str(40 << 20), sent_hash] and echoed == sent_hash, err
+    from_host = t.hv1.ports()["br0"]["rx"]["packets"]
+    assert from_host < 50, from_host
 
 
 @pytest.mark.parametrize("eid,rloc", [(4, 4), (6, 6)], ids=["eid4-rloc4", "eid6-rloc6"])
