@@ -75,9 +75,12 @@ loop_remove(struct loop_source *src)
 {
 	if (!src)
 		return;
-	for (size_t i = 0; src->ready && i < n_readies; i++)
-		if (readies[i] == src)
+	for (size_t i = 0; src->ready && i < n_readies; i++) {
+		if (readies[i] == src) {
 			readies[i] = readies[--n_readies];
+			break;
+		}
+	}
 	epoll_ctl(epfd, EPOLL_CTL_DEL, src->fd, NULL);
 	src->dead = true;
 	src->next = graveyard;
