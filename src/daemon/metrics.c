@@ -217,42 +217,81 @@ write_events(struct strbuf *sb, const char *family, const char *help,
 	}
 }
 
-/* The control plane: each lisp port's xTR and map-cache, the map-server, the endpoint. */
+/* Calls 'fn' for each lisp port with its labels (bridge, port); 'first' is true once. */
 static void
-write_mapping(struct bridge **brs, size_t n, struct strbuf *sb)
+for_each_lisp_port(struct bridge **brs, size_t n, struct strbuf *sb,
+		   void (*fn)(struct strbuf *, const struct netdev *, const struct prom_label *,
+			      size_t n_labels, bool first))
 {
-	static const char xtr_family[] = "lispswitch_lisp_xtr_events_total";
-	static const char size_family[] = "lispswitch_lisp_map_cache_entries";
-	const struct map_server *ms = mapping_server();
-	const struct lisp_cp_counters *cp = lisp_cp_counters();
 	bool first = true;
 
-	prom_family(sb, size_family, "gauge", "entries in the map-cache of each lisp port");
 	for (size_t i = 0; i < n; i++) {
 		struct ofport *op;
 
 		HMAP_FOR_EACH_SAFE(op, node, &brs[i]->ofproto.ports) {
-			struct prom_label l[] = { { "bridge", brs[i]->ofproto.name },
-						  { "port", op->name } };
-			struct lisp_xtr *x;
-			const struct xtr_counters *c;
+			const struct prom_label l[] = { { "bridge", brs[i]->ofproto.name },
+							{ "port", op->name } };
 
 			if (op->netdev->class != &netdev_lisp_class)
 				continue;
-			x = lisp_port_xtr(op->netdev);
-			c = lisp_xtr_counters(x);
-			prom_sample(sb, size_family, l, ARRAY_SIZE(l),
-				    map_cache_count(lisp_xtr_cache(x)));
-			const struct event_counter ev[] = {
-#define XTR_EVENT(name, text) { #name, c->name },
-				XTR_COUNTERS(XTR_EVENT)
-#undef XTR_EVENT
-			};
-			write_events(sb, xtr_family, "control-plane events of each lisp port (xTR)",
-				     l, ARRAY_SIZE(l), ev, ARRAY_SIZE(ev), first);
+			fn(sb, op->netdev, l, ARRAY_SIZE(l), first);
 			first = false;
 		}
 	}
+}
+
+/* How a lisp port's datagrams left: one through the kernel costs it far more. */
+static void
+write_tx_paths(struct strbuf *sb, const struct netdev *dev, const struct prom_label *l,
+	       size_t n_labels, bool first)
+{
+	const struct lisp_tx_paths *p = lisp_port_tx_paths(dev);
+	const struct event_counter ev[] = { { "direct", p->direct }, { "kernel", p->kernel } };
+
+	write_events(sb, "lispswitch_lisp_tx_datagrams_total",
+		     "datagrams each lisp port sent: built whole and run through the bridge (direct) "
+		     "or handed to the host's kernel (kernel)", l, n_labels, ev, ARRAY_SIZE(ev), first);
+}
+
+/* A lisp port's xTR: its map-cache's size and its control-plane events. */
+static void
+write_xtr(struct strbuf *sb, const struct netdev *dev, const struct prom_label *l,
+	  size_t n_labels, bool first)
+{
+	struct lisp_xtr *x = lisp_port_xtr(dev);
+	const struct xtr_counters *c = lisp_xtr_counters(x);
+	const struct event_counter ev[] = {
+#define XTR_EVENT(name, text) { #name, c->name },
+		XTR_COUNTERS(XTR_EVENT)
+#undef XTR_EVENT
+	};
+
+	write_events(sb, "lispswitch_lisp_xtr_events_total",
+		     "control-plane events of each lisp port (xTR)", l, n_labels, ev,
+		     ARRAY_SIZE(ev), first);
+}
+
+static void
+write_map_cache_size(struct strbuf *sb, const struct netdev *dev, const struct prom_label *l,
+		     size_t n_labels, bool first)
+{
+	static const char family[] = "lispswitch_lisp_map_cache_entries";
+
+	if (first)
+		prom_family(sb, family, "gauge", "entries in the map-cache of each lisp port");
+	prom_sample(sb, family, l, n_labels, map_cache_count(lisp_xtr_cache(lisp_port_xtr(dev))));
+}
+
+/* Each lisp port's map-cache, xTR and ways out; the map-server; the control endpoint. */
+static void
+write_mapping(struct bridge **brs, size_t n, struct strbuf *sb)
+{
+	const struct map_server *ms = mapping_server();
+	const struct lisp_cp_counters *cp = lisp_cp_counters();
+
+	for_each_lisp_port(brs, n, sb, write_map_cache_size);
+	for_each_lisp_port(brs, n, sb, write_xtr);
+	for_each_lisp_port(brs, n, sb, write_tx_paths);
 	const struct event_counter ms_ev[] = {
 #define MS_EVENT(name, text) { #name, ms->stats.name },
 		MS_COUNTERS(MS_EVENT)

@@ -94,6 +94,7 @@ struct netdev_lisp {
 	struct pkt *scratch;             /* For GSO segments. */
 	struct lisp_xtr *xtr;            /* Control plane and map-cache. */
 	bool kernel_only;                /* Send through the kernel: no direct path. */
+	struct lisp_tx_paths paths;
 };
 
 /* Where and how one packet goes. */
@@ -211,6 +212,12 @@ struct lisp_xtr *
 lisp_port_xtr(const struct netdev *dev)
 {
 	return CONTAINER_OF(dev, const struct netdev_lisp, up)->xtr;
+}
+
+const struct lisp_tx_paths *
+lisp_port_tx_paths(const struct netdev *dev)
+{
+	return &CONTAINER_OF(dev, const struct netdev_lisp, up)->paths;
 }
 
 /* The instance ID the packet goes in (may be out of range: tx_meta_fill checks). */
@@ -486,6 +493,7 @@ queue_one(struct netdev_lisp *d, const struct pkt *pkt, const struct tx_meta *m)
 	if (hop) {
 		d->up.stats.tx_packets++;
 		d->up.stats.tx_bytes += out->size - 16;
+		d->paths.direct++;
 		push_outer(d, out, m, hop, ttl, tos);
 		d->inject.count++;
 		return;
@@ -577,6 +585,7 @@ gso_frame_fill(struct gso_batch *b)
 		d->up.stats.tx_bytes += size;
 		n++;
 	}
+	d->paths.direct += n;
 	gso_frame_finish(b, out, n);
 }
 
@@ -674,6 +683,7 @@ txq_flush(struct netdev_lisp *d, struct txq *q)
 				d->up.stats.tx_packets++;
 				d->up.stats.tx_bytes += q->slots[i].pkt->size - 16;
 			}
+			d->paths.kernel += (uint64_t)r;
 			sent += (unsigned int)r;
 			continue;
 		}

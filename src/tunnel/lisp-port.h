@@ -2,6 +2,8 @@
 #ifndef LS_LISP_PORT_H
 #define LS_LISP_PORT_H
 
+#include <stdint.h>
+
 struct netdev;
 struct lisp_cfg;
 
@@ -12,6 +14,12 @@ struct pkt;
 const struct lisp_cfg *lisp_port_cfg(const struct netdev *dev);
 /* Its control plane and map-cache. */
 struct lisp_xtr *lisp_port_xtr(const struct netdev *dev);
+/* Datagrams lisp port 'dev' has sent by each way: built whole and run through the bridge to the
+ * uplink (the direct path), or handed to the kernel. */
+struct lisp_tx_paths {
+	uint64_t direct, kernel;
+};
+const struct lisp_tx_paths *lisp_port_tx_paths(const struct netdev *dev);
 /* Sends 'pkt' out of 'dev' at once, through the kernel (for packets released by the xTR). */
 void lisp_port_send_now(struct netdev *dev, const struct pkt *pkt);
 

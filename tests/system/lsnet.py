@@ -183,6 +183,17 @@ def snmp_counter(ns, group, key):
     return int(dict(zip(lines[0][1:], lines[1][1:]))[key])
 
 
+def metric_samples(text):
+    """{(metric name, frozenset of labels): value} of a Prometheus text exposition, parsed by
+    prometheus_client's parser (which also refuses a malformed one)."""
+    from prometheus_client.parser import text_string_to_metric_families
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out[(s.name, frozenset(s.labels.items()))] = s.value
+    return out
+
+
 def link_stat(ns, ifname, key):
     """One counter of /sys/class/net/IFNAME/statistics ('tx_packets'...) in namespace 'ns'."""
     return int(ns.run("cat", f"/sys/class/net/{ifname}/statistics/{key}").stdout)

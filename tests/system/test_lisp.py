@@ -245,8 +245,8 @@ def test_tcp_backlog_takes_the_direct_path(lab):
     A backlog of large TCP packets: hv1's daemon is stopped for 50 ms at a time (SIGSTOP)
     while VM1 sends 40 MB, so that VM1's TSO packets pile up on tap0 and the daemon then reads
     a full batch of them, each of which becomes two frames for the direct path. They must all
-    take it (none through hv1's kernel, whose datagrams would come back on br0 one by one),
-    and the data arrives whole.
+    take it (none through hv1's kernel, whose datagrams would come back on br0 one by one:
+    lisp0's datagrams by way, in `metrics`, say the same), and the data arrives whole.
     """
     t = lsnet.readme_lisp(lab, 1)
     assert t.vm1.ping(t.vm2.addr, count=2, interval=0.05)[:2] == (2, 2)
@@ -265,6 +265,11 @@ def test_tcp_backlog_takes_the_direct_path(lab):
     assert out.split() == [str(40 << 20), sent_hash] and echoed == sent_hash, err
     from_host = t.hv1.ports()["br0"]["rx"]["packets"]
     assert from_host < 50, from_host
+    got = lsnet.metric_samples(t.hv1.ctl("metrics"))
+    paths = {way: got[("lispswitch_lisp_tx_datagrams_total",
+                       frozenset({"bridge": "br0", "port": "lisp0", "event": way}.items()))]
+             for way in ("direct", "kernel")}
+    assert paths["direct"] > (40 << 20) // 1500 and paths["kernel"] < 50, paths
 
 
 @pytest.mark.parametrize("eid,rloc", [(4, 4), (6, 6)], ids=["eid4-rloc4", "eid6-rloc6"])

@@ -12,8 +12,6 @@ import os
 
 import pytest
 
-from prometheus_client.parser import text_string_to_metric_families
-
 import conftest
 import lsnet
 
@@ -35,15 +33,6 @@ def fetch(ns, url, method="GET"):
     head, _, body = out.partition("\n")
     status, ctype = head.split(" ", 1)
     return int(status), ctype, body
-
-
-def samples(text):
-    """{(metric name, frozenset of labels): value} of a Prometheus text exposition."""
-    out = {}
-    for fam in text_string_to_metric_families(text):
-        for s in fam.samples:
-            out[(s.name, frozenset(s.labels.items()))] = s.value
-    return out
 
 
 def check_against_dump_ports(d, got):
@@ -92,7 +81,7 @@ def test_dump_drops(sw):
 def test_metrics_command(sw):
     sw.vm1.ping(sw.vm2.addr, count=3)
     no_flow_drops(sw)
-    got = samples(sw.d.ctl("metrics")[1])
+    got = lsnet.metric_samples(sw.d.ctl("metrics")[1])
     check_against_dump_ports(sw.d, got)
     labels = frozenset({"bridge": "br0", "port": "p1", "reason": "no_flow"}.items())
     assert got[("lispswitch_port_drops_total", labels)] == 3
@@ -117,7 +106,7 @@ def test_metrics_http(lab):
     assert vm1.ping(vm2.addr, count=3)[:2] == (3, 3)
     status, ctype, body = fetch(hv, "http://127.0.0.1:9100/metrics")
     assert (status, ctype) == (200, "text/plain; version=0.0.4; charset=utf-8")
-    got = samples(body)
+    got = lsnet.metric_samples(body)
     check_against_dump_ports(d, got)
     flows = {f["table"]: f for f in d.ctl_json("dump-flows", "br0")}
     packets0 = sum(f["n_packets"] for f in d.ctl_json("dump-flows", "br0") if f["table"] == 0)
@@ -153,7 +142,7 @@ def test_metrics_listen_loopback_only(lab):
 
 
 def loop_events(d):
-    got = samples(d.ctl("metrics")[1])
+    got = lsnet.metric_samples(d.ctl("metrics")[1])
     return {dict(labels)["event"]: v for (name, labels), v in got.items()
             if name == "lispswitch_loop_events_total"}
 
