@@ -167,11 +167,12 @@ def test_busy_poll(lab, poll_usec):
     20 ms of quiet, wake it up. With --busy-poll-usec 0 nothing ever polls and every request
     is a wait. Every ping is answered either way.
     """
-    if len(os.sched_getaffinity(0)) < 2:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
         pytest.skip("needs two CPUs: one per hypervisor's daemon")
     t = lsnet.readme_lisp(lab, 1, daemon_args=("--busy-poll-usec", str(poll_usec)))
-    pin(t.hv1.d.pid, 0)
-    pin(t.hv2.d.pid, 1)
+    pin(t.hv1.d.pid, cpus[0])
+    pin(t.hv2.d.pid, cpus[1])
     sent, received, out = t.vm1.ping(t.vm2.addr, count=PING_PONGS, interval=0.02, wait=2)
     assert (sent, received) == (PING_PONGS, PING_PONGS), out
     events = [loop_events(hv.d) for hv in (t.hv1, t.hv2)]
