@@ -166,11 +166,11 @@ uint32_t
 flow_hash(const struct flow *flow, uint32_t basis)
 {
 	const uint64_t *w = (const uint64_t *)flow;
-	uint32_t h = basis;
+	uint64_t h = basis;
 
 	for (size_t i = 0; i < FLOW_U64S; i++)
-		h = hash_add64(h, w[i]);
-	return hash_finish(h, sizeof *flow);
+		h = hash_mix64(h, w[i]);
+	return hash_finish64(h, sizeof *flow);
 }
 
 bool
