@@ -27,12 +27,6 @@ hash_add(uint32_t h, uint32_t data)
 	return h * 5 + 0xe6546b64;
 }
 
-static inline uint32_t
-hash_add64(uint32_t h, uint64_t data)
-{
-	return hash_add(hash_add(h, (uint32_t)data), (uint32_t)(data >> 32));
-}
-
 /* Final avalanche; 'n_bytes' is the length of what was hashed. */
 static inline uint32_t
 hash_finish(uint32_t h, uint32_t n_bytes)
@@ -47,8 +41,8 @@ hash_finish(uint32_t h, uint32_t n_bytes)
 }
 
 /*
- * A cheaper mix for long keys of whole 64-bit words (a flow key is 16): one rotate, xor and
- * multiply per word instead of two Murmur rounds. Each step is a bijection of the running value,
+ * Keys of whole 64-bit words (a flow key, a subtable's masked values): one rotate, xor and
+ * multiply per word, cheaper than two Murmur rounds. Each step is a bijection of the running value,
  * so keys that differ in one word never collide before the final fold to 32 bits.
  */
 static inline uint64_t

@@ -36,11 +36,11 @@ subtable_values(const struct cls_subtable *st, const struct flow *flow, uint64_t
 static uint32_t
 values_hash(const struct cls_subtable *st, const uint64_t *values)
 {
-	uint32_t h = 0;
+	uint64_t h = 0;
 
 	for (size_t i = 0; i < st->n_words; i++)
-		h = hash_add64(h, values[i]);
-	return hash_finish(h, (uint32_t)st->n_words);
+		h = hash_mix64(h, values[i]);
+	return hash_finish64(h, (uint32_t)st->n_words);
 }
 
 static bool
