@@ -210,20 +210,23 @@ check_prereqs(struct fparse *fp)
 
 /*
  * ICMP type and code are one byte each: a port match under icmp/icmp6 keeps its low byte,
- * exactly, as OVS leaves it once the flow has gone through NXM (tp_src=0x150b is type 11).
+ * exactly, as OVS leaves it once the flow has gone through NXM (tp_src=0x150b is type 11), and
+ * nothing of its high byte (tp_src=40/0xff00 matches any type).
  */
 static void
 normalize_icmp(struct match *m)
 {
-	static const enum field_id ids[] = { FIELD_ICMP_TYPE, FIELD_ICMP_CODE };
+	static const enum field_id ids[][2] = { { FIELD_ICMP_TYPE, FIELD_TP_SRC },
+						{ FIELD_ICMP_CODE, FIELD_TP_DST } };
 
 	if (!match_prereq_ok(m, FIELD_PRE_ICMPV4) && !match_prereq_ok(m, FIELD_PRE_ICMPV6))
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
-		const struct field_desc *f = field_get_desc(ids[i]);
+		const struct field_desc *f = field_get_desc(ids[i][0]);
 		union field_value v, mask;
 
 		match_get(m, f, &v, &mask);
+		match_set_u64(m, ids[i][1], 0, 0);
 		if (!field_value_is_zero(&mask, f->size))
 			match_set(m, f, &v, NULL);
 	}

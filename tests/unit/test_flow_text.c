@@ -109,6 +109,8 @@ static const struct row good[] = {
 	  "icmp,icmp_type=8,icmp_code=0 actions=drop" },
 	{ "icmp6,tp_src=0x150b,actions=drop",
 	  "icmp6,icmp_type=11 actions=drop" },
+	{ "icmp6,tp_src=40/0xff00,tp_dst=0x0307,actions=drop",
+	  "icmp6,icmp_code=7 actions=drop" },
 	{ "arp,arp_op=2,arp_spa=1.2.3.4,arp_sha=00:11:22:33:44:55,actions=drop",
 	  "arp,arp_spa=1.2.3.4,arp_op=2,arp_sha=00:11:22:33:44:55 actions=drop" },
 	{ "arp,nw_src=1.2.3.4,actions=drop",
