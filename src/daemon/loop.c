@@ -1,6 +1,8 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <liburing.h>
+#include <poll.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sched.h>
@@ -8,6 +10,7 @@
 #include <unistd.h>
 
 #include "busy-poll.h"
+#include "kick.h"
 #include "log.h"
 #include "util.h"
 
@@ -15,6 +18,9 @@
 /* While busy polling with sources that tell readiness from memory, epoll_wait() runs only
  * when one of them has work, or every this many polls for the others (sockets, timers). */
 #define POLLS_PER_EPOLL 8
+/* Submission queue of the ring that kicks and sleeps: the ports' kicks of one turn and the
+ * poll of the epoll set. More kicks than fit are made with send() first. */
+#define URING_DEPTH 64
 
 struct loop_source {
 	int fd;
@@ -32,12 +38,26 @@ static struct loop_source **readies;  /* Sources with 'ready'. */
 static size_t n_readies;
 static struct busy_poll busy_poll = { .max_usec = LOOP_BUSY_POLL_USEC };
 static struct loop_stats stats;
+static struct io_uring uring;      /* Kicks and sleeps in one system call (lib/kick.h). */
+static bool have_uring;
+static bool epoll_polled;          /* The ring holds a poll of epfd that has not completed. */
 
 int
 loop_init(void)
 {
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	return epfd < 0 ? -errno : 0;
+	if (epfd < 0)
+		return -errno;
+	/* Task work (the poll's completion) runs only when this thread waits: nothing interrupts
+	 * the datapath for it. Without io_uring (an old kernel, a sandbox that forbids it) kicks
+	 * are made at once, as send() calls. */
+	have_uring = !io_uring_queue_init(URING_DEPTH, &uring, IORING_SETUP_SINGLE_ISSUER |
+					  IORING_SETUP_DEFER_TASKRUN) ||
+		     !io_uring_queue_init(URING_DEPTH, &uring, 0);
+	if (!have_uring)
+		log_info(MAIN, "io_uring unavailable: ring kicks are separate system calls");
+	kick_defer_to_loop(have_uring);
+	return 0;
 }
 
 struct loop_source *
@@ -141,6 +161,60 @@ poll_events(struct epoll_event *evs, uint32_t usec)
 	return n;
 }
 
+/* Makes the queued kicks and sleeps until the epoll set has events or 'timeout_ms' passes, in
+ * one io_uring_enter(), then reads the events. A successful kick posts no completion, so the
+ * wait is for the poll of epfd (or a failed kick, handled at once). */
+static int
+kick_and_sleep(struct epoll_event *evs, int timeout_ms)
+{
+	struct __kernel_timespec ts = { .tv_sec = timeout_ms / 1000,
+					.tv_nsec = (timeout_ms % 1000) * 1000000L };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct kick *k;
+	unsigned int head, seen = 0;
+
+	while ((k = kick_pop())) {
+		if (io_uring_sq_space_left(&uring) <= 1) {
+			kick_now(k);
+			continue;
+		}
+		sqe = io_uring_get_sqe(&uring);
+		io_uring_prep_send(sqe, k->fd, NULL, 0, MSG_DONTWAIT);
+		io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
+		io_uring_sqe_set_data(sqe, k);
+	}
+	if (!epoll_polled) {
+		sqe = io_uring_get_sqe(&uring);
+		io_uring_prep_poll_add(sqe, epfd, POLLIN);
+		io_uring_sqe_set_data(sqe, NULL);
+		epoll_polled = true;
+	}
+	stats.kicked++;
+	io_uring_submit_and_wait_timeout(&uring, &cqe, 1, &ts, NULL);
+	io_uring_for_each_cqe(&uring, head, cqe) {
+		k = io_uring_cqe_get_data(cqe);
+		if (!k)
+			epoll_polled = false;
+		else if (cqe->res < 0)
+			k->failed(k, cqe->res);
+		seen++;
+	}
+	io_uring_cq_advance(&uring, seen);
+	return epoll_wait(epfd, evs, MAX_EVENTS, 0);
+}
+
+/* Sleeps until there are events or the next tick: with the queued kicks when there are. */
+static int
+sleep_events(struct epoll_event *evs, int64_t next_tick)
+{
+	int timeout_ms = (int)MAX(0, next_tick - time_msec());
+
+	if (kick_queued())
+		return kick_and_sleep(evs, timeout_ms);
+	return epoll_wait(epfd, evs, MAX_EVENTS, timeout_ms);
+}
+
 /* Waits for events: polls first when the policy says it pays, then sleeps until the next tick.
  * Records the idle gap that ended with work, and the time since the previous one ended. */
 static int
@@ -149,10 +223,14 @@ wait_events(struct epoll_event *evs, int64_t next_tick)
 	static int64_t last_work;
 	uint32_t budget = busy_poll_budget(&busy_poll);
 	int64_t idle_from = time_usec(), now;
-	int n = budget ? poll_events(evs, budget) : 0;
+	int n = 0;
 
+	if (budget) {
+		kick_flush();     /* Polling, the next hop must have its packets now. */
+		n = poll_events(evs, budget);
+	}
 	if (n == 0) {
-		n = epoll_wait(epfd, evs, MAX_EVENTS, (int)MAX(0, next_tick - time_msec()));
+		n = sleep_events(evs, next_tick);
 		stats.waits += n > 0;
 	}
 	if (n > 0) {

@@ -1,6 +1,7 @@
 /*
  * The daemon's main loop: one epoll set, a callback per file descriptor, and a once-a-second
- * tick for periodic work. Everything (control socket, clients, ports) runs on this one thread,
+ * tick for periodic work. The packet ports' ring kicks of a turn are made by the loop, with its
+ * sleep when it sleeps (lib/kick.h). Everything (control socket, clients, ports) runs on this one thread,
  * so no state is shared between threads.
  */
 #ifndef LS_LOOP_H
@@ -32,6 +33,7 @@ struct loop_stats {
 	uint64_t waits;    /* Blocking epoll_wait() calls that returned work: wake-ups, mostly. */
 	uint64_t polls;    /* Polls started instead of sleeping (nothing was there yet). */
 	uint64_t caught;   /* Polls that found work (each a wake-up saved). */
+	uint64_t kicked;   /* Sleeps that made the ports' ring kicks in the same system call. */
 };
 void loop_get_stats(struct loop_stats *);
 

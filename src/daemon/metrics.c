@@ -318,10 +318,12 @@ write_loop(struct strbuf *sb)
 	loop_get_stats(&ls);
 	const struct event_counter ev[] = {
 		{ "wait", ls.waits }, { "poll", ls.polls }, { "poll_caught", ls.caught },
+		{ "kick_sleep", ls.kicked },
 	};
 	write_events(sb, "lispswitch_loop_events_total",
 		     "main loop: blocking waits that returned work (wait), busy polls started (poll), "
-		     "polls that found work, each a wake-up saved (poll_caught)",
+		     "polls that found work, each a wake-up saved (poll_caught), sleeps that sent the "
+		     "ports' queued packets in the same system call (kick_sleep)",
 		     NULL, 0, ev, ARRAY_SIZE(ev), true);
 }
 

@@ -38,6 +38,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kick.h"
 #include "log.h"
 #include "netdev.h"
 #include "pkt.h"
@@ -66,6 +67,7 @@ struct netdev_afpacket {
 	uint8_t *map;       /* Both rings, RX first. */
 	size_t map_size;
 	struct ring rx, tx;
+	struct kick kick;   /* Transmits the TX ring (lib/kick.h). */
 };
 
 static struct netdev_afpacket *
@@ -211,6 +213,7 @@ afpacket_close(struct netdev *dev, bool destroy UNUSED)
 {
 	struct netdev_afpacket *d = afpacket_cast(dev);
 
+	kick_cancel(&d->kick);
 	if (d->isolate_fd >= 0)
 		close(d->isolate_fd);
 	if (d->big_fd >= 0)
@@ -235,6 +238,8 @@ afpacket_big_socket(struct netdev_afpacket *d)
 	return 0;
 }
 
+static void afpacket_kick_failed(struct kick *, int err);
+
 static int
 afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct netdev **out)
 {
@@ -255,6 +260,7 @@ afpacket_open(const char *name, const struct netdev_args *args UNUSED, struct ne
 	 * socket that would fail the first send. */
 	if ((err = afpacket_set_up(name)) || (err = afpacket_setup(d)))
 		goto fail;
+	d->kick = (struct kick){ .fd = d->up.fd, .failed = afpacket_kick_failed };
 	afpacket_isolate(d);
 	*out = &d->up;
 	return 0;
@@ -358,8 +364,6 @@ afpacket_recv(struct netdev *dev, struct pkt_batch *batch)
 	return n;
 }
 
-static void afpacket_flush(struct netdev *dev);
-
 /* Sends a packet too large for a frame, or GSO, at once by the other socket (see the top). */
 static void
 afpacket_send_big(struct netdev_afpacket *d, const struct pkt *pkt)
@@ -367,8 +371,10 @@ afpacket_send_big(struct netdev_afpacket *d, const struct pkt *pkt)
 	struct iovec iov[2] = { { (void *)&pkt->vnet, VNET_SIZE }, { pkt->data, pkt->size } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 
-	if (d->up.tx_pending)
-		afpacket_flush(&d->up);
+	if (d->up.tx_pending || d->kick.queued) {
+		d->up.tx_pending = false;
+		kick_now(&d->kick);
+	}
 	if (sendmsg(d->big_fd, &mh, MSG_DONTWAIT) < 0) {
 		d->up.stats.tx_dropped++;
 		return;
@@ -389,6 +395,11 @@ afpacket_send(struct netdev *dev, const struct pkt *pkt)
 	    TX_DATA_OFFSET + VNET_SIZE + pkt->size > FRAME_SIZE) {
 		afpacket_send_big(d, pkt);
 		return;
+	}
+	if (status != TP_STATUS_AVAILABLE && d->kick.queued) {
+		/* Full of frames whose kick the loop holds (lib/kick.h): send them now. */
+		kick_now(&d->kick);
+		status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 	}
 	if (status != TP_STATUS_AVAILABLE) {
 		dev->stats.tx_dropped++;
@@ -431,24 +442,30 @@ afpacket_discard_queued(struct netdev_afpacket *d)
 	}
 }
 
+/* A kick failed: frames stay queued for the next kick on EAGAIN/ENOBUFS; a link
+ * without carrier refuses the whole batch, and those are drops, like any port that is down. */
+static void
+afpacket_kick_failed(struct kick *k, int err)
+{
+	struct netdev_afpacket *d = CONTAINER_OF(k, struct netdev_afpacket, kick);
+
+	/* A link that went down and up again leaves ENETDOWN pending on the socket; the failed
+	 * send consumed it, so one retry tells a stale error from a link that is down now. */
+	if (err == -ENETDOWN || err == -ENXIO)
+		err = send(k->fd, NULL, 0, MSG_DONTWAIT) < 0 ? -errno : 0;
+	if (err == -ENETDOWN || err == -ENXIO) {
+		afpacket_discard_queued(d);
+	} else if (err && err != -EAGAIN && err != -ENOBUFS && err != -EWOULDBLOCK) {
+		d->up.stats.tx_errors++;
+		log_warn(PORT, "port %s: send: %s", d->up.name, strerror(-err));
+	}
+}
+
 static void
 afpacket_flush(struct netdev *dev)
 {
 	dev->tx_pending = false;
-	if (send(dev->fd, NULL, 0, MSG_DONTWAIT) >= 0)
-		return;
-	/* A link that went down and up again leaves ENETDOWN pending on the socket; the failed
-	 * send consumed it, so one retry tells a stale error from a link that is down now. */
-	if ((errno == ENETDOWN || errno == ENXIO) && send(dev->fd, NULL, 0, MSG_DONTWAIT) >= 0)
-		return;
-	/* Frames stay queued for the next flush on EAGAIN/ENOBUFS. A link without carrier
-	 * refuses the whole batch: those are drops, like any port that is down. */
-	if (errno == ENETDOWN || errno == ENXIO) {
-		afpacket_discard_queued(afpacket_cast(dev));
-	} else if (errno != EAGAIN && errno != ENOBUFS && errno != EWOULDBLOCK) {
-		dev->stats.tx_errors++;
-		log_warn_errno(PORT, "port %s: send", dev->name);
-	}
+	kick_request(&afpacket_cast(dev)->kick);
 }
 
 const struct netdev_class netdev_afpacket_class = {
