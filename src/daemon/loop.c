@@ -163,7 +163,9 @@ poll_events(struct epoll_event *evs, uint32_t usec)
 
 /* Makes the queued kicks and sleeps until the epoll set has events or 'timeout_ms' passes, in
  * one io_uring_enter(), then reads the events. A successful kick posts no completion, so the
- * wait is for the poll of epfd (or a failed kick, handled at once). */
+ * wait is for the poll of epfd (or a failed kick, handled at once). With MSG_DONTWAIT a send
+ * runs inside the submitting call and never waits, so every kick has completed when the call
+ * returns: none can complete after its port has closed. */
 static int
 kick_and_sleep(struct epoll_event *evs, int timeout_ms)
 {
