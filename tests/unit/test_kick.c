@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,131 +60,128 @@ kicks_made(const struct end *e)
 	return n;
 }
 
+/* Every test gets three ends, and the loop not deferring; teardown closes them. */
+static int
+setup(void **state)
+{
+	struct end *e = calloc(3, sizeof *e);
+
+	for (int i = 0; i < 3; i++)
+		end_open(&e[i]);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct end *e = *state;
+
+	kick_defer_to_loop(false);
+	for (int i = 0; i < 3; i++)
+		end_close(&e[i]);
+	free(e);
+	return 0;
+}
+
 static void
 test_immediate_without_loop(void **state)
 {
-	struct end e;
+	struct end *a = *state;
 
-	(void)state;
-	end_open(&e);
-	kick_request(&e.kick);
-	kick_request(&e.kick);
-	assert_int_equal(kicks_made(&e), 2);
+	kick_request(&a->kick);
+	kick_request(&a->kick);
+	assert_int_equal(kicks_made(a), 2);
 	assert_int_equal(kick_queued(), 0);
-	assert_int_equal(e.failures, 0);
-	end_close(&e);
+	assert_int_equal(a->failures, 0);
 }
 
 static void
 test_deferred_once_until_flush(void **state)
 {
-	struct end a, b;
+	struct end *a = *state, *b = a + 1;
 
-	(void)state;
-	end_open(&a);
-	end_open(&b);
 	kick_defer_to_loop(true);
-	kick_request(&a.kick);
-	kick_request(&b.kick);
-	kick_request(&a.kick);
+	kick_request(&a->kick);
+	kick_request(&b->kick);
+	kick_request(&a->kick);
 	assert_int_equal(kick_queued(), 2);
-	assert_int_equal(kicks_made(&a) + kicks_made(&b), 0);
+	assert_int_equal(kicks_made(a) + kicks_made(b), 0);
 	kick_flush();
 	assert_int_equal(kick_queued(), 0);
-	assert_int_equal(kicks_made(&a), 1);
-	assert_int_equal(kicks_made(&b), 1);
-	kick_defer_to_loop(false);
-	end_close(&a);
-	end_close(&b);
+	assert_int_equal(kicks_made(a), 1);
+	assert_int_equal(kicks_made(b), 1);
 }
 
 static void
 test_pop_in_request_order(void **state)
 {
-	struct end a, b, c;
+	struct end *a = *state, *b = a + 1, *c = a + 2;
 
-	(void)state;
-	end_open(&a);
-	end_open(&b);
-	end_open(&c);
 	kick_defer_to_loop(true);
-	kick_request(&b.kick);
-	kick_request(&a.kick);
-	kick_request(&c.kick);
-	kick_cancel(&a.kick);
-	assert_ptr_equal(kick_pop(), &b.kick);
-	assert_ptr_equal(kick_pop(), &c.kick);
+	kick_request(&b->kick);
+	kick_request(&a->kick);
+	kick_request(&c->kick);
+	kick_cancel(&a->kick);
+	assert_ptr_equal(kick_pop(), &b->kick);
+	assert_ptr_equal(kick_pop(), &c->kick);
 	assert_null(kick_pop());
-	assert_false(b.kick.queued || c.kick.queued || a.kick.queued);
-	assert_int_equal(kicks_made(&a) + kicks_made(&b) + kicks_made(&c), 0);
-	kick_defer_to_loop(false);
-	end_close(&a);
-	end_close(&b);
-	end_close(&c);
+	assert_false(b->kick.queued || c->kick.queued || a->kick.queued);
+	assert_int_equal(kicks_made(a) + kicks_made(b) + kicks_made(c), 0);
 }
 
 static void
 test_now_and_cancel_leave_queue(void **state)
 {
-	struct end a, b;
+	struct end *a = *state, *b = a + 1;
 
-	(void)state;
-	end_open(&a);
-	end_open(&b);
 	kick_defer_to_loop(true);
-	kick_request(&a.kick);
-	kick_request(&b.kick);
-	kick_now(&a.kick);
-	assert_int_equal(kicks_made(&a), 1);
-	kick_cancel(&b.kick);
+	kick_request(&a->kick);
+	kick_request(&b->kick);
+	kick_now(&a->kick);
+	assert_int_equal(kicks_made(a), 1);
+	kick_cancel(&b->kick);
 	assert_int_equal(kick_queued(), 0);
 	kick_flush();
-	assert_int_equal(kicks_made(&a) + kicks_made(&b), 0);
-	kick_defer_to_loop(false);
-	end_close(&a);
-	end_close(&b);
+	assert_int_equal(kicks_made(a) + kicks_made(b), 0);
 }
 
 static void
 test_loop_giving_up_flushes(void **state)
 {
-	struct end e;
+	struct end *a = *state;
 
-	(void)state;
-	end_open(&e);
 	kick_defer_to_loop(true);
-	kick_request(&e.kick);
+	kick_request(&a->kick);
 	kick_defer_to_loop(false);
-	assert_int_equal(kicks_made(&e), 1);
+	assert_int_equal(kicks_made(a), 1);
 	assert_int_equal(kick_queued(), 0);
-	end_close(&e);
 }
 
 static void
 test_failure_reported(void **state)
 {
-	struct end e;
+	struct end *a = *state;
 
-	(void)state;
-	end_open(&e);
-	close(e.peer);          /* A datagram to a closed peer: ECONNREFUSED. */
-	e.peer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	kick_request(&e.kick);
-	assert_int_equal(e.failures, 1);
-	assert_int_equal(e.last_err, -ECONNREFUSED);
-	end_close(&e);
+	close(a->peer);          /* A datagram to a closed peer: ECONNREFUSED. */
+	a->peer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	kick_request(&a->kick);
+	assert_int_equal(a->failures, 1);
+	assert_int_equal(a->last_err, -ECONNREFUSED);
 }
+
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_immediate_without_loop),
-		cmocka_unit_test(test_deferred_once_until_flush),
-		cmocka_unit_test(test_pop_in_request_order),
-		cmocka_unit_test(test_now_and_cancel_leave_queue),
-		cmocka_unit_test(test_loop_giving_up_flushes),
-		cmocka_unit_test(test_failure_reported),
+		TEST(test_immediate_without_loop),
+		TEST(test_deferred_once_until_flush),
+		TEST(test_pop_in_request_order),
+		TEST(test_now_and_cancel_leave_queue),
+		TEST(test_loop_giving_up_flushes),
+		TEST(test_failure_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
