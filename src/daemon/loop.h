@@ -1,8 +1,9 @@
 /*
  * The daemon's main loop: one epoll set, a callback per file descriptor, and a once-a-second
  * tick for periodic work. The packet ports' ring kicks of a turn are made by the loop, with its
- * sleep when it sleeps (lib/kick.h). Everything (control socket, clients, ports) runs on this one thread,
- * so no state is shared between threads.
+ * sleep when it sleeps (lib/kick.h); with io_uring the packet rings themselves are polled by
+ * that sleep, not by the epoll set (docs/architecture.md). Everything (control socket, clients,
+ * ports) runs on this one thread, so no state is shared between threads.
  */
 #ifndef LS_LOOP_H
 #define LS_LOOP_H
@@ -30,7 +31,7 @@ void loop_set_busy_poll(uint32_t max_usec);
 
 /* How the loop waited for work: to show what polling saves. */
 struct loop_stats {
-	uint64_t waits;    /* Blocking epoll_wait() calls that returned work: wake-ups, mostly. */
+	uint64_t waits;    /* Sleeps that ended with work: wake-ups, mostly. */
 	uint64_t polls;    /* Polls started instead of sleeping (nothing was there yet). */
 	uint64_t caught;   /* Polls that found work (each a wake-up saved). */
 	uint64_t kicked;   /* Sleeps that made the ports' ring kicks in the same system call. */

@@ -77,6 +77,12 @@ time_msec(void)
 }
 
 int64_t
+time_msec_coarse(void)
+{
+	return clock_msec(CLOCK_MONOTONIC_COARSE);
+}
+
+int64_t
 time_usec(void)
 {
 	struct timespec ts;

@@ -40,6 +40,10 @@ void heap_trim(void);
 
 /* Milliseconds on the monotonic clock: for ages, timeouts and durations. */
 int64_t time_msec(void);
+/* The same clock as last read by the kernel's tick (up to a tick behind; ~3 ns here against
+ * ~27 ns for time_msec() on a virtual machine): for what each packet stamps or checks against
+ * times of seconds, a cache entry's expiry or its last use. */
+int64_t time_msec_coarse(void);
 /* Microseconds on the monotonic clock: for the main loop's idle gaps. */
 int64_t time_usec(void);
 /* Milliseconds since the epoch: only for things a person reads. */

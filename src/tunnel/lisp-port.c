@@ -380,7 +380,7 @@ direct_hop(struct netdev_lisp *d, const struct tx_meta *m)
 
 	if (!local || d->kernel_only || d->inject.count == PKT_BATCH)
 		return NULL;
-	now = time_msec();
+	now = time_msec_coarse();
 	for (e = d->hops; e < d->hops + HOP_CACHE_SIZE; e++) {
 		if (!memcmp(&e->dst, &m->dst, sizeof m->dst) && e->expires_ms > now)
 			goto found;

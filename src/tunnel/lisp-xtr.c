@@ -365,7 +365,7 @@ lisp_xtr_resolve(struct lisp_xtr *x, const struct pkt *pkt, uint32_t l3, uint32_
 	if (v == XTR_QUEUED)
 		return miss(x, pkt, &dst, &src, why);
 	if (v == XTR_SEND)
-		map_cache_use(&x->cache, e, pkt->size - l3, time_msec());
+		map_cache_use(&x->cache, e, pkt->size - l3, time_msec_coarse());
 	return v;
 }
 
