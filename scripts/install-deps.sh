@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
 build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
 libjansson-dev libmnl-dev libcmocka-dev liburcu-dev libpcap-dev libssl-dev liburing-dev
-python3-pytest python3-scapy tshark
+python3-pytest python3-scapy python3-seccomp tshark
 iproute2 iputils-ping ethtool tcpdump procps valgrind
 openvswitch-common
 python3-prometheus-client mandoc man-db groff-base systemd bash-completion

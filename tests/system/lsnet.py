@@ -272,6 +272,7 @@ class Daemon:
         self._starting = False   # Between start() and reading the pidfile.
         self._ctl_reports = 0
         self.extra_args = []     # More lispswitchd options, such as --metrics-listen.
+        self.preexec = None      # Runs in the child before it becomes the daemon.
         self.env = dict(os.environ,
                         # A small quarantine keeps freed memory from counting as
                         # growth in the tests that bound the daemon's RSS.
@@ -304,7 +305,7 @@ class Daemon:
         with open(errfile, "a") as err:   # Appended: a crash report of a previous run stays.
             r = subprocess.run(["ip", "netns", "exec", self.ns.name, *map(str, self.start_cmd())],
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                               env=self.env, timeout=DEFAULT_TIMEOUT)
+                               env=self.env, timeout=DEFAULT_TIMEOUT, preexec_fn=self.preexec)
         if r.returncode != 0:
             raise DaemonStartError(r.returncode, errfile.read_text())
         self.pid = int(self.pidfile.read_text())

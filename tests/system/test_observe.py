@@ -255,3 +255,34 @@ def test_rings_polled_by_the_sleep(lab):
     t.hv1.ctl("add-port", "br0", "tap0", "--", "set", "Interface", "tap0", "ofport_request=1")
     assert t.vm1.ping(t.vm2.addr)[1] == 3
     assert len(epoll_and_packet_fds(t.hv1.d.pid, t.hv1.ns)[1]) == 4
+
+
+def deny_io_uring():
+    """A seccomp filter that refuses io_uring_setup() as Docker's default profile does (EPERM):
+    set in the child, it holds for the daemon it executes."""
+    import errno
+    import seccomp
+    f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    f.add_rule(seccomp.ERRNO(errno.EPERM), "io_uring_setup")
+    f.load()
+
+
+def test_without_io_uring(lab):
+    """
+    A daemon that may not use io_uring (a container's seccomp profile) says so once, keeps its
+    packet rings in the epoll set, kicks with send() and carries README-lisp's traffic; with its
+    polls and kicks the same as ever: the other way of the loop, tested.
+    """
+    t = lsnet.readme_lisp(lab, 1, daemon_args=("--busy-poll-usec", "0"))
+    # Killed, br0 keeps its address (a clean stop would remove the TAP device, as OVS does).
+    t.hv1.d.kill9()
+    t.hv1.d.preexec = deny_io_uring
+    t.hv1.d.start()
+    assert "io_uring unavailable: ring kicks are separate system calls" in t.hv1.d.log_tail(50)
+    sent, received, out = t.vm1.ping(t.vm2.addr, count=20, interval=0.02, wait=2)
+    assert received == 20, out
+    in_epoll, packet = epoll_and_packet_fds(t.hv1.d.pid, t.hv1.ns)
+    assert len(packet) == 4 and len(set(packet.values()) & in_epoll) == 2, (in_epoll, packet)
+    ev = [loop_events(hv.d) for hv in (t.hv1, t.hv2)]
+    assert ev[0]["kick_sleep"] == 0 and ev[0]["wait"] >= 20, ev
+    assert ev[1]["kick_sleep"] >= 20, ev       # hv2 kept io_uring.
