@@ -32,7 +32,7 @@ struct loop_source {
 	void *arg;
 	bool dead;                 /* Removed during this turn: skip its remaining events. */
 	bool armed;                /* A poll of 'fd' is in the ring (a ready source, with io_uring). */
-	uint32_t revents;          /* Events that poll found, for the next turn. */
+	uint32_t revents;          /* Errors that poll found (POLLERR, POLLHUP), for the next turn. */
 	struct loop_source *next;  /* In the list of dead sources freed after the turn. */
 };
 
@@ -51,6 +51,7 @@ static struct busy_poll busy_poll = { .max_usec = LOOP_BUSY_POLL_USEC };
 static struct loop_stats stats;
 static struct io_uring uring;      /* Kicks and sleeps in one system call (lib/kick.h). */
 static bool have_uring;
+static bool epoll_armed;           /* The ring holds a poll of epfd that has not completed. */
 
 int
 loop_init(void)
@@ -113,6 +114,8 @@ get_sqe(void)
 		io_uring_submit(&uring);
 		sqe = io_uring_get_sqe(&uring);
 	}
+	if (!sqe)
+		log_fatal("io_uring: no free submission entry after submitting");
 	return sqe;
 }
 
@@ -206,7 +209,8 @@ found_work(int n)
 /* Polls for work without sleeping for up to 'usec': the number of the epoll set's events. Between
  * polls the CPU goes to whatever else is runnable here (the VMs, the other switch). Work that
  * is already there is no poll. A system call is dear on a virtual machine, so the sources
- * that can are asked in memory, and epoll_wait() asked when they have work or now and then. */
+ * that can are asked in memory, and epoll_wait() now and then (and, when those sources are in
+ * the epoll set, when they have work). */
 static int
 poll_events(struct epoll_event *evs, uint32_t usec)
 {
@@ -229,7 +233,6 @@ poll_events(struct epoll_event *evs, uint32_t usec)
 static void
 arm_polls(void)
 {
-	static bool epoll_armed;    /* The ring holds a poll of epfd that has not completed. */
 	struct io_uring_sqe *sqe;
 
 	for (size_t i = 0; i < n_readies; i++) {
@@ -245,7 +248,7 @@ arm_polls(void)
 	if (!epoll_armed) {
 		sqe = get_sqe();
 		io_uring_prep_poll_add(sqe, epfd, POLLIN);
-		set_tagged_data(sqe, &epoll_armed, TAG_EPOLL);
+		set_tagged_data(sqe, NULL, TAG_EPOLL);
 		epoll_armed = true;
 	}
 }
@@ -273,7 +276,7 @@ reap_completions(void)
 				cqe->res > 0 ? (uint32_t)cqe->res & (POLLERR | POLLHUP) : 0;
 			break;
 		case TAG_EPOLL:
-			*(bool *)ptr = false;
+			epoll_armed = false;
 			epoll_fired = true;
 			break;
 		case TAG_IGNORE:
