@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """
 Side-by-side datapath benchmark (issue 7): README-lisp's scenario 1 in namespaces, built with
-lispswitch, with Open vSwitch 3.1 userspace and with the kernel's VXLAN-GPE tunnel, measured in
-one run, the set-ups alternating between repetitions. For each set-up and repetition:
+lispswitch (sleeping when idle, and with --always-poll), with Open vSwitch 3.1 userspace
+(AF_PACKET ports, and AF_XDP ports with PMD threads) and with the kernel's VXLAN-GPE tunnel,
+measured in one run, the set-ups alternating between repetitions. For each set-up and
+repetition:
 
   udp_kpps    64-byte UDP (udpblast.c: paced sendmmsg, 64-byte payload) VM1->VM2: the highest
               offered rate the receiver gets with < 0.1 % loss, found by a search over the
@@ -14,13 +16,13 @@ one run, the set-ups alternating between repetitions. For each set-up and repeti
               below every set-up's loss-free rate on this machine), per packet received.
   rss_mib     VmRSS of the switch process (the larger of the two hypervisors'), after the runs.
 
-Reports min/median/max over the repetitions and the ratios lispswitch/OVS and lispswitch/kernel
-of the medians: bench/results/latest.{md,json,png}.
+Reports min/median/max over the repetitions and the ratios of each lispswitch set-up's medians
+to each other set-up's: bench/results/latest.{md,json,png}.
 
 Every traffic run is bounded in time (iperf3 -t, ping -c with -w); every process and namespace
 is removed at the end, also on Ctrl-C or SIGTERM.
 
-usage: bench.py --build BUILD [--out DIR] [--reps 3] [--quick] [--setups lispswitch,ovs,kernel]
+usage: bench.py --build BUILD [--out DIR] [--reps 3] [--quick] [--setups lispswitch,ovs,...]
                 [--profile]
 """
 import argparse
@@ -183,17 +185,17 @@ class Runner:
         pids = setup.switch_pids()
         if not pids:
             return None
-        before = [topo.pid_cpu_ticks(p) for p in pids]
+        before = [lsnet.cpu_seconds(p) for p in pids]
         rx, loss, _ = self.udp_run(setup, self.a.cpu_pps, self.a.cpu_secs)
-        after = [topo.pid_cpu_ticks(p) for p in pids]
-        ticks = sum(a - b for a, b in zip(after, before))
+        after = [lsnet.cpu_seconds(p) for p in pids]
+        secs = sum(a - b for a, b in zip(after, before))
         packets = rx * self.a.cpu_secs
         if loss >= 0.001:
             setup.notes.append(f"cpu run at {self.a.cpu_pps / 1e3:.0f} kpps lost "
                                f"{loss * 100:.2f} %")
         if not packets:
             return None
-        return ticks / os.sysconf("SC_CLK_TCK") * 1e6 / packets
+        return secs * 1e6 / packets
 
     # --- one set-up, one repetition ------------------------------------------------------
     def measure(self, setup):
@@ -273,17 +275,17 @@ def summarize(runs):
     return out
 
 
+def ours(name):
+    return name.startswith("lispswitch")
+
+
 def ratios(summary):
-    r = {}
-    base = summary.get("lispswitch", {})
-    for other in ("ovs", "kernel"):
-        if other not in summary:
-            continue
-        r[other] = {}
-        for key, *_ in METRICS:
-            a, b = base.get(key), summary[other].get(key)
-            r[other][key] = (a["median"] / b["median"]) if a and b and b["median"] else None
-    return r
+    """{"<lispswitch set-up>/<other set-up>": {metric: median / the other's median}}"""
+    def ratio(a, b):
+        return a["median"] / b["median"] if a and b and b["median"] else None
+    return {f"{mine}/{other}": {key: ratio(summary[mine][key], summary[other][key])
+                                for key, *_ in METRICS}
+            for mine in filter(ours, summary) for other in summary if not ours(other)}
 
 
 def fmt(v, key):
@@ -296,23 +298,29 @@ def fmt(v, key):
     return f"{v:.1f}" if v < 100 else f"{v:.0f}"
 
 
+def pair_label(pair):
+    return "/".join(topo.SETUPS[s].tag for s in pair.split("/"))
+
+
 def write_md(path, summary, rat, meta, labels):
     lines = ["# Datapath benchmark: lispswitch, OVS userspace and the kernel side by side", "",
              f"Run {meta['date']} on {meta['machine']}; {meta['reps']} repetitions per set-up, "
              "set-ups alternating; median (min-max).", "",
-             "| figure | " + " | ".join(labels[s] for s in summary) + " | lispswitch/OVS | "
-             "lispswitch/kernel |",
-             "|---" * (len(summary) + 3) + "|"]
+             "| figure | " + " | ".join(labels[s] for s in summary) + " |",
+             "|---" * (len(summary) + 1) + "|"]
     for key, label, unit, higher in METRICS:
         row = [f"{label} ({unit}, {'higher' if higher else 'lower'} is better)"]
         for s in summary:
             m = summary[s][key]
             row.append(f"{fmt(m['median'], key)} ({fmt(m['min'], key)}-{fmt(m['max'], key)})"
                        if m else "-")
-        for other in ("ovs", "kernel"):
-            v = rat.get(other, {}).get(key)
-            row.append(f"{v:.2f}x" if v is not None else "-")
         lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "Ratios of the medians:", "",
+              "| figure | " + " | ".join(pair_label(p) for p in rat) + " |",
+              "|---" * (len(rat) + 1) + "|"]
+    for key, label, unit, higher in METRICS:
+        lines.append(f"| {label} | " + " | ".join(
+            f"{rat[p][key]:.2f}x" if rat[p][key] is not None else "-" for p in rat) + " |")
     lines += ["", "Conditions:", ""]
     lines += [f"- {c}" for c in meta["conditions"]]
     notes = [f"{s}: {n}" for s, ns in meta["notes"].items() for n in sorted(set(ns))]
@@ -328,7 +336,7 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--out", default=str(HERE.parent / "results"))
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--setups", default="lispswitch,ovs,kernel")
+    ap.add_argument("--setups", default=",".join(topo.SETUPS))
     ap.add_argument("--quick", action="store_true", help="short runs, to try the harness")
     ap.add_argument("--profile", action="store_true",
                     help="perf record lispswitchd during one UDP run (bench/results/profile)")
@@ -413,7 +421,10 @@ def main():
             f"{a.cpu_secs} s at {a.cpu_pps / 1e3:.0f} kpps offered, per packet received; "
             "the kernel set-up has no switch process",
             f"VM MTU {topo.VM_MTU}, underlay MTU 1500, IPv4; OVS: datapath_type=netdev, "
-            "GRE packet_type=legacy_l3; kernel: VXLAN-GPE on UDP 4341, route encap",
+            "GRE packet_type=legacy_l3; OVS AF_XDP: the same with type=afxdp physical ports "
+            "and one busy-polling PMD thread per hypervisor (hv1 core 0, hv2 core 1), so its "
+            "CPU per packet is two whole cores over the rate; kernel: VXLAN-GPE on UDP 4341, "
+            "route encap",
         ] + ([f"lispswitchd {a.lispswitchd_args}"] if a.lispswitchd_args else []),
         "notes": {n: sorted(set(v)) for n, v in notes.items() if v},
         "failed": failed,

@@ -1,6 +1,6 @@
 """Draws bench/results/latest.png from latest.json: one panel per figure, one bar per set-up
-(median, whiskers from min to max), the lispswitch/OVS and lispswitch/kernel ratios in each
-panel's title, and whether higher or lower is better."""
+(median, whiskers from min to max), lispswitch's ratio to each other set-up in each panel's
+title, and whether higher or lower is better."""
 import json
 import sys
 
@@ -8,8 +8,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLORS = {"lispswitch": "#1f77b4", "ovs": "#ff7f0e", "kernel": "#7f7f7f"}
-SHORT = {"lispswitch": "lispswitch", "ovs": "OVS user", "kernel": "kernel"}
+COLORS = {"lispswitch": "#1f77b4", "lispswitch-poll": "#17becf", "ovs": "#ff7f0e",
+          "ovs-afxdp": "#d62728", "kernel": "#7f7f7f"}
+SHORT = {"lispswitch": "lispswitch", "lispswitch-poll": "lsw poll", "ovs": "OVS",
+         "ovs-afxdp": "OVS XDP", "kernel": "kernel"}
+TAG = {"ovs": "OVS", "ovs-afxdp": "XDP", "kernel": "kern"}
 
 
 def draw(src, dst):
@@ -19,7 +22,7 @@ def draw(src, dst):
     keys = list(metrics)
     cols = 4
     rows = (len(keys) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.8 * rows))
     axes = axes.flatten()
     for ax, key in zip(axes, keys):
         m = metrics[key]
@@ -38,14 +41,15 @@ def draw(src, dst):
             ax.annotate(f"{v:.3g}", (b.get_x() + b.get_width() / 2, b.get_height() + h),
                         ha="center", va="bottom", fontsize=9, xytext=(0, 2),
                         textcoords="offset points")
-        rat = []
-        for other, tag in (("ovs", "OVS"), ("kernel", "kern")):
-            r = ratios.get(other, {}).get(key)
-            if r is not None:
-                rat.append(f"{r:.2f}x {tag}")
-        ax.set_title(f"{m['label']} ({m['unit']})\n"
+        rat = {}
+        for pair, figures in ratios.items():
+            mine, other = pair.split("/")
+            if figures.get(key) is not None:
+                rat.setdefault(mine, []).append(f"{figures[key]:.2f}x {TAG.get(other, other)}")
+        ax.set_title(f"{m['label']} ({m['unit']}), "
                      f"{'higher' if m['higher'] else 'lower'} is better"
-                     + (f"; lispswitch = {', '.join(rat)}" if rat else ""), fontsize=9)
+                     + "".join(f"\n{SHORT.get(s, s)} = {', '.join(r)}" for s, r in rat.items()),
+                     fontsize=8)
         ax.set_ylim(0, max([m + h for m, h in zip(med, hi)] + [0]) * 1.2 + 1e-9)
         ax.tick_params(labelsize=9)
         ax.grid(axis="y", alpha=0.3)
@@ -56,7 +60,7 @@ def draw(src, dst):
         axes[-1].text(0, 0.9, f"{meta['date']}\n{meta['machine']}\n"
                       f"median of {meta['reps']}, whiskers min-max\n"
                       "set-ups alternating in one run", fontsize=9, va="top")
-    fig.suptitle("lispswitch vs OVS 3.1 userspace vs kernel VXLAN-GPE "
+    fig.suptitle("lispswitch vs OVS 3.1 userspace (AF_PACKET, AF_XDP) vs kernel VXLAN-GPE "
                  "(README-lisp scenario 1, namespaces)", fontsize=12)
     fig.tight_layout()
     fig.savefig(dst, dpi=90)

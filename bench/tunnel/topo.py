@@ -1,16 +1,19 @@
 """
-The three set-ups of the side-by-side benchmark, each README-lisp's scenario 1 in namespaces of
-its own:
+The set-ups of the side-by-side benchmark, each README-lisp's scenario 1 in namespaces of its
+own:
 
     [vm1] eth0 10.0.0.1/24 == tap0 [hv1] eth0 ======== eth0 [hv2] tap0 == eth0 10.0.0.2/24 [vm2]
                                   192.168.0.1/24        192.168.0.2/24
 
   - LispSwitch: lispswitchd in hv1 and hv2, configured with lispctl exactly as README-lisp
     (tap0, eth0, lisp0 = ports 1, 2, 3; the hypervisor address on br0; the guide's four flows).
+  - LispSwitchPoll: the same with --always-poll, the daemons never sleeping.
   - Ovs: Open vSwitch 3.1 userspace (datapath_type=netdev), one private ovsdb-server and
     ovs-vswitchd per hypervisor namespace (own run/db/log directories, own sockets, killed by
     the pid of their pidfile), an L3 GRE port (packet_type=legacy_l3, remote_ip=flow, key=flow)
-    and the guide's flows adapted to it (see OVS_FLOWS).
+    and the guide's flows adapted to it (see ovs_flows).
+  - OvsAfxdp: the same OVS with AF_XDP physical ports and a busy-polling PMD thread per
+    hypervisor, each on a core of its own.
   - Kernel: no switch; the hypervisors route the VMs' packets through a VXLAN-GPE device on
     UDP port 4341 (LISP's port; VXLAN-GPE's 8-byte header has LISP's shape) with per-route
     encapsulation ("encap ip dst RLOC"), proxy ARP towards the VMs.
@@ -23,9 +26,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
-import time
-import shutil
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "system"))
@@ -35,12 +35,6 @@ VM_MTU = 1400          # Room for any of the three tunnels' headers under a 1500
 VM1_IP, VM2_IP = "10.0.0.1", "10.0.0.2"
 HV1_IP, HV2_IP = "192.168.0.1", "192.168.0.2"
 LISP_PORT = 4341
-
-
-def pid_cpu_ticks(pid):
-    """utime + stime of process 'pid' (all its threads), in clock ticks."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
 
 
 def pid_rss_kib(pid):
@@ -81,6 +75,7 @@ class Setup:
     """Common part: the four namespaces, the VMs, the underlay veth."""
     name = "?"
     label = "?"
+    tag = "?"           # Short name, in the ratio columns and the chart.
 
     def __init__(self, lab, build):
         self.lab = lab
@@ -112,7 +107,9 @@ class Setup:
 class LispSwitch(Setup):
     name = "lispswitch"
     label = "lispswitch (lisp port)"
+    tag = "lispswitch"
     daemon_args = []    # More lispswitchd options (bench.py --lispswitchd-args).
+    mode_args = []      # The variant's own options.
 
     def flows(self, vm_mac, src, remote):
         return [
@@ -129,7 +126,7 @@ class LispSwitch(Setup):
         for hv, vm, me, peer in ((self.hv1, self.vm1, HV1_IP, HV2_IP),
                                  (self.hv2, self.vm2, HV2_IP, HV1_IP)):
             d = self.lab.daemon(hv, start=False)
-            d.extra_args = list(self.daemon_args)
+            d.extra_args = self.daemon_args + self.mode_args
             d.start()
             self.daemons.append(d)
             d.ctl("add-br", "br0")
@@ -152,6 +149,14 @@ class LispSwitch(Setup):
             out.append(d.ctl("dump-ports", "br0", check=False)[1])
             out.append(d.log_tail(10))
         return "\n".join(out)
+
+
+class LispSwitchPoll(LispSwitch):
+    """The same, both daemons never sleeping (--always-poll): the counterpart of OVS's PMD."""
+    name = "lispswitch-poll"
+    label = "lispswitch --always-poll"
+    tag = "lispswitch poll"
+    mode_args = ["--always-poll"]
 
 
 # README-lisp's flows adapted to OVS's L3 GRE port (see docs/performance.md). On receive, OVS
@@ -227,6 +232,11 @@ class OvsHost:
 class Ovs(Setup):
     name = "ovs"
     label = "OVS 3.1 userspace (L3 GRE)"
+    tag = "OVS"
+    port_type = []      # The physical ports' Interface settings: plain netdev (AF_PACKET).
+
+    def configure(self, h, index):
+        """Settings of hypervisor 'index' (0 or 1) that a variant adds before its bridge."""
 
     def up(self):
         self.base()
@@ -243,11 +253,12 @@ class Ovs(Setup):
             h = OvsHost(hv, self.lab.tmpdir("ovs"))
             self.hosts.append(h)
             h.start()
+            self.configure(h, len(self.hosts) - 1)
             h.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev",
                     "--", "add-port", "br0", "tap0", "--", "set", "Interface", "tap0",
-                    "ofport_request=1",
+                    "ofport_request=1", *self.port_type,
                     "--", "add-port", "br0", "eth0", "--", "set", "Interface", "eth0",
-                    "ofport_request=2",
+                    "ofport_request=2", *self.port_type,
                     "--", "add-port", "br0", "gre0", "--", "set", "Interface", "gre0",
                     "type=gre", "options:packet_type=legacy_l3", "options:remote_ip=flow",
                     "options:key=flow", "ofport_request=3")
@@ -278,9 +289,22 @@ class Ovs(Setup):
             h.stop()
 
 
+class OvsAfxdp(Ovs):
+    """The same OVS, its two physical ports AF_XDP (Debian's build links libxdp), each
+    hypervisor's poll-mode thread busy-polling a core of its own: hv1 core 0, hv2 core 1."""
+    name = "ovs-afxdp"
+    label = "OVS 3.1 userspace AF_XDP (L3 GRE, PMD)"
+    tag = "OVS AF_XDP"
+    port_type = ["type=afxdp"]
+
+    def configure(self, h, index):
+        h.vsctl("set", "Open_vSwitch", ".", f"other_config:pmd-cpu-mask={1 << index:#x}")
+
+
 class Kernel(Setup):
     name = "kernel"
     label = "kernel VXLAN-GPE :4341 (no switch)"
+    tag = "kernel"
 
     def up(self):
         self.base()
@@ -302,4 +326,4 @@ class Kernel(Setup):
                          for ns in (self.hv1, self.hv2))
 
 
-SETUPS = {cls.name: cls for cls in (LispSwitch, Ovs, Kernel)}
+SETUPS = {cls.name: cls for cls in (LispSwitch, LispSwitchPoll, Ovs, OvsAfxdp, Kernel)}

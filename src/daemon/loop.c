@@ -48,6 +48,7 @@ static size_t n_readies;
  * soon as it fires. */
 static bool readies_in_epoll = true;
 static struct busy_poll busy_poll = { .max_usec = LOOP_BUSY_POLL_USEC };
+static bool always_poll;
 static struct loop_stats stats;
 static struct io_uring uring;      /* Kicks and sleeps in one system call (lib/kick.h). */
 static bool have_uring;
@@ -177,6 +178,12 @@ loop_set_busy_poll(uint32_t max_usec)
 }
 
 void
+loop_set_always_poll(bool on)
+{
+	always_poll = on;
+}
+
+void
 loop_get_stats(struct loop_stats *out)
 {
 	*out = stats;
@@ -206,15 +213,14 @@ found_work(int n)
 	return n > 0 || (!readies_in_epoll && any_due());
 }
 
-/* Polls for work without sleeping for up to 'usec': the number of the epoll set's events. Between
- * polls the CPU goes to whatever else is runnable here (the VMs, the other switch). Work that
- * is already there is no poll. A system call is dear on a virtual machine, so the sources
+/* Polls for work without sleeping until 'deadline' (time_usec()): the number of the epoll
+ * set's events. Between polls the CPU goes to whatever else is runnable here (the VMs, the
+ * other switch). Work that is already there is no poll. A system call is dear on a virtual machine, so the sources
  * that can are asked in memory, and epoll_wait() now and then (and, when those sources are in
  * the epoll set, when they have work). */
 static int
-poll_events(struct epoll_event *evs, uint32_t usec)
+poll_events(struct epoll_event *evs, int64_t deadline)
 {
-	int64_t deadline = time_usec() + usec;
 	int n = epoll_wait(epfd, evs, MAX_EVENTS, 0);
 
 	if (found_work(n))
@@ -334,20 +340,22 @@ sleep_events(struct epoll_event *evs, int64_t next_tick)
 	return epoll_wait(epfd, evs, MAX_EVENTS, (int)MAX(0, next_tick - time_msec()));
 }
 
-/* Waits for work: polls first when the policy says it pays, then sleeps until the next tick.
- * Records the idle gap that ended with work, and the time since the previous one ended. */
+/* Waits for work: polls first when the policy says it pays (always, with --always-poll, until
+ * the next tick), then sleeps until the next tick. Records the idle gap that ended with work,
+ * and the time since the previous one ended. */
 static int
 wait_events(struct epoll_event *evs, int64_t next_tick)
 {
 	static int64_t last_work;
-	uint32_t budget = busy_poll_budget(&busy_poll);
 	int64_t idle_from = time_usec(), now;
+	int64_t poll_until = always_poll ? next_tick * 1000
+					 : idle_from + busy_poll_budget(&busy_poll);
 	int n = 0;
 	bool work = false;
 
-	if (budget) {
+	if (poll_until > idle_from) {
 		kick_flush();     /* Polling, the next hop must have its packets now. */
-		n = poll_events(evs, budget);
+		n = poll_events(evs, poll_until);
 		work = found_work(n);
 	}
 	if (!work) {

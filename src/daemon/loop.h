@@ -28,6 +28,9 @@ void loop_remove(struct loop_source *src);
  * succession (lib/busy-poll.h); 0 turns polling off. Default LOOP_BUSY_POLL_USEC. */
 #define LOOP_BUSY_POLL_USEC 100
 void loop_set_busy_poll(uint32_t max_usec);
+/* Never sleep: poll without pause, as OVS's poll-mode threads do, for the lowest latency at
+ * the cost of the CPU the loop runs on (shared with other tasks: it yields between polls). */
+void loop_set_always_poll(bool on);
 
 /* How the loop waited for work: to show what polling saves. */
 struct loop_stats {

@@ -42,6 +42,7 @@ struct options {
 	const char *metrics_listen; /* ADDR:PORT to serve metrics over HTTP on, or NULL. */
 	bool metrics_allow_remote;  /* Let --metrics-listen take a non-loopback address. */
 	uint32_t busy_poll_usec;    /* Longest busy poll of the main loop (loop.h). */
+	bool always_poll;           /* Never sleep (loop.h). */
 	bool detach;
 };
 
@@ -60,6 +61,8 @@ usage(void)
 	       "  --metrics-allow-remote  let --metrics-listen take any address\n"
 	       "  --busy-poll-usec N  poll up to N us before sleeping when packets come in quick\n"
 	       "                    succession (default %d, 0: never poll, at most %d)\n"
+	       "  --always-poll     never sleep: poll the ports without pause, like OVS's PMD\n"
+	       "                    threads (lowest latency; keeps a CPU busy)\n"
 	       "  --version, --help\n",
 	       LS_DEFAULT_RUNDIR, LS_DEFAULT_DBDIR, LOOP_BUSY_POLL_USEC, BUSY_POLL_MAX);
 }
@@ -85,6 +88,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "metrics-listen", required_argument, NULL, 'm' },
 		{ "metrics-allow-remote", no_argument, NULL, 'A' },
 		{ "busy-poll-usec", required_argument, NULL, 'b' },
+		{ "always-poll", no_argument, NULL, 'P' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -113,6 +117,7 @@ parse_options(int argc, char **argv, struct options *o)
 			}
 			o->busy_poll_usec = (uint32_t)u;
 			break;
+		case 'P': o->always_poll = true; break;
 		case 'V': printf("lispswitchd %s\n", LS_VERSION); exit(0);
 		case 'h': usage(); exit(0);
 		default:
@@ -329,6 +334,7 @@ main(int argc, char **argv)
 	if (sig_fd < 0 || loop_init() < 0)
 		log_fatal("cannot set up the main loop: %s", strerror(errno));
 	loop_set_busy_poll(o.busy_poll_usec);
+	loop_set_always_poll(o.always_poll);
 	sig_src = loop_add(sig_fd, EPOLLIN, on_signal, &sig_fd);
 
 	bridge_init();

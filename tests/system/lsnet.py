@@ -58,6 +58,12 @@ def run(cmd, ns=None, check=True, timeout=DEFAULT_TIMEOUT, env=None):
     return r
 
 
+def cpu_seconds(pid):
+    """CPU time (utime + stime, all threads) process 'pid' has used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until(predicate, timeout=5.0, interval=0.02):
     """Polls 'predicate' until it returns a true value (which is returned) or 'timeout' passes
     (then returns the last false value)."""

@@ -9,6 +9,7 @@ and checked against dump-ports.
 """
 import json
 import os
+import time
 
 import pytest
 
@@ -186,6 +187,35 @@ def test_busy_poll(lab, poll_usec):
             assert ev["kick_sleep"] >= PING_PONGS, (events, t.hv1.d.log_tail(20))
     if poll_usec:
         assert events[0]["poll_caught"] >= PING_PONGS // 2, events
+
+
+def test_always_poll(lab):
+    """
+    --always-poll never sleeps: after README-lisp's pings, 20 ms apart, neither daemon has
+    ever slept (no wait that returned work, no kick made with a sleep), every packet was
+    found by polling, and each daemon, on a CPU of its own, spent most of the pings' time on
+    that CPU. Every ping is answered, and lispctl (the metrics read here) is served while the
+    loop polls. The default daemon of test_busy_poll sleeps through such gaps.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("needs two CPUs: one per hypervisor's daemon")
+    t = lsnet.readme_lisp(lab, 1, daemon_args=("--always-poll",))
+    daemons = (t.hv1.d, t.hv2.d)
+    for d, cpu in zip(daemons, cpus):
+        pin(d.pid, cpu)
+    before = [loop_events(d) for d in daemons]
+    cpu_before = [lsnet.cpu_seconds(d.pid) for d in daemons]
+    t0 = time.monotonic()
+    count = 50
+    sent, received, out = t.vm1.ping(t.vm2.addr, count=count, interval=0.02, wait=2)
+    elapsed = time.monotonic() - t0
+    assert (sent, received) == (count, count), out
+    for d, b, c in zip(daemons, before, cpu_before):
+        ev = loop_events(d)
+        assert ev["wait"] == b["wait"] and ev["kick_sleep"] == b["kick_sleep"], (b, ev)
+        assert ev["poll_caught"] - b["poll_caught"] >= count, (b, ev)
+        assert lsnet.cpu_seconds(d.pid) - c >= 0.3 * elapsed, (d.pid, elapsed)
 
 
 # A steady one-way flow: a datagram every 500 us for 2 s.
