@@ -215,9 +215,9 @@ found_work(int n)
 
 /* Polls for work without sleeping until 'deadline' (time_usec()): the number of the epoll
  * set's events. Between polls the CPU goes to whatever else is runnable here (the VMs, the
- * other switch). Work that is already there is no poll. A system call is dear on a virtual machine, so the sources
- * that can are asked in memory, and epoll_wait() now and then (and, when those sources are in
- * the epoll set, when they have work). */
+ * other switch). Work that is already there is no poll. A system call is dear on a virtual
+ * machine, so the sources that can are asked in memory, and epoll_wait() now and then (and,
+ * when those sources are in the epoll set, when they have work). */
 static int
 poll_events(struct epoll_event *evs, int64_t deadline)
 {
